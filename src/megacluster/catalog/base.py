@@ -1,0 +1,15 @@
+"""Base of every catalog entry."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CatalogEntry(BaseModel):
+    """Base of every catalog entry: an id, a readable name and a source per number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    name: str
+    source: dict[str, str] = Field(default_factory=dict)
