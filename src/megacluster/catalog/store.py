@@ -19,7 +19,7 @@ T = TypeVar("T", bound=BaseModel)
 @cache
 def raw_catalog(name: str) -> dict[str, Any]:
     """The parsed TOML of ``catalog/data/<name>.toml``."""
-    text = resources.files("megacluster.catalog").joinpath("data", f"{name}.toml").read_text("utf-8")
+    text = resources.files("megacluster.catalog").joinpath("data").joinpath(f"{name}.toml").read_text("utf-8")
     return tomllib.loads(text)
 
 

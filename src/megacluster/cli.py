@@ -1,0 +1,105 @@
+"""The command line: a thin shell over the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from megacluster.clikit import handle_errors, print_json
+from megacluster.errors import InputError
+from megacluster.results.writers import to_jsonable, write_run
+from megacluster.scenario.load import load_scenario, preset_names, preset_text
+from megacluster.scenario.types import parse_duration_s
+
+app = typer.Typer(
+    name="megacluster",
+    help="Simulate and plan giant AI-training campuses: power, cooling, training, failures, cost, emissions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+@handle_errors
+def run(
+    scenario: str = typer.Argument(..., help="Scenario TOML file or preset name"),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default runs/<name>/)"),
+    seed: int | None = typer.Option(None, "--seed", help="Seed (overrides [simulation] seed)"),
+    replicas: int | None = typer.Option(None, "--replicas", help="Monte Carlo replicas"),
+    step: str | None = typer.Option(None, "--step", help="Time step, e.g. 1min, 5min, 1h"),
+    days: float | None = typer.Option(None, "--days", help="Horizon in days"),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout and nothing else"),
+) -> None:
+    """Simulate a scenario and write summary.json, timeseries.parquet, events.parquet, report.html."""
+    from megacluster.engine.simulate import simulate
+
+    overrides: dict[str, Any] = {}
+    if seed is not None:
+        overrides["simulation.seed"] = seed
+    if replicas is not None:
+        overrides["simulation.replicas"] = replicas
+    if step is not None:
+        try:
+            overrides["simulation.step"] = parse_duration_s(step)
+        except ValueError as exc:
+            raise InputError("--step", None, str(exc)) from None
+    if days is not None:
+        overrides["simulation.horizon_days"] = days
+    scenario_model = load_scenario(scenario, overrides)
+    results = simulate(scenario_model)
+    out_dir = out if out is not None else Path("runs") / scenario_model.name
+    write_run(results, out_dir, extra_files=_report_files())
+    if as_json:
+        print_json(to_jsonable(results.summary))
+    else:
+        from megacluster.results.text import print_results
+
+        print_results(results, out_dir)
+
+
+def _report_files() -> dict[str, Any]:
+    try:
+        from megacluster.report.html import render_report
+    except ImportError:
+        return {}
+    return {"report.html": render_report}
+
+
+@app.command()
+@handle_errors
+def presets() -> None:
+    """List the shipped presets."""
+    table = Table(show_header=True)
+    table.add_column("preset")
+    table.add_column("description")
+    for name in preset_names():
+        table.add_row(name, load_scenario(name).description.strip())
+    Console().print(table)
+
+
+@app.command()
+@handle_errors
+def show(preset: str = typer.Argument(..., help="Preset name")) -> None:
+    """Print a preset's TOML."""
+    typer.echo(preset_text(preset), nl=False)
+
+
+def _register_plugins() -> None:
+    from megacluster.performance.commands import register as register_performance
+    from megacluster.power.commands import register as register_power
+
+    register_performance(app)
+    register_power(app)
+
+
+_register_plugins()
+
+
+def main() -> None:
+    """Entry point of the ``megacluster`` command."""
+    app()

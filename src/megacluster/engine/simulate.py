@@ -1,0 +1,126 @@
+"""The orchestrator: scenario -> fleet -> plant -> training job -> results.
+
+``simulate(scenario, seed)`` is pure: the CLI, the web API, the tests and the sweeps all call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from megacluster.engine.timegrid import TimeGrid
+from megacluster.engine.training import JobThroughput, job_throughput
+from megacluster.fleet import installed_gpus
+from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
+from megacluster.reliability.job import JobInputs, JobResult, run_job
+from megacluster.results.assemble import Results, assemble
+from megacluster.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class ReplicaRun:
+    """One Monte Carlo replica: the plant's arrays, the job's GPUs and the job's result."""
+
+    plant: PlantResult
+    job_gpus: npt.NDArray[np.int64]
+    job: JobResult | None
+
+
+def build_fleets(scenario: Scenario, grid: TimeGrid) -> tuple[FleetLoad, ...]:
+    """Installed GPUs of every delivery at each step start."""
+    t = grid.start_s
+    loads = []
+    for delivery in scenario.fleet:
+        server = delivery.server_entry()
+        gpus = installed_gpus(
+            t,
+            delivery.count,
+            grid.seconds_at(delivery.install_start),
+            grid.seconds_at(delivery.install_end) + 86400.0 - 1.0,
+            server.gpus_per_server,
+        )
+        accel = scenario.fleet_accelerator(delivery)
+        loads.append(FleetLoad(accelerator=accel, server=server, gpus_installed=gpus))
+    return tuple(loads)
+
+
+def job_gpus_over_time(
+    scenario: Scenario, grid: TimeGrid, fleets: tuple[FleetLoad, ...], plant: PlantResult, replica_gpus: int
+) -> npt.NDArray[np.int64]:
+    """GPUs the training job holds at each step: powered GPUs of its accelerator, up to its size,
+    in whole data-parallel replicas, from its start day. [-]"""
+    training = scenario.training
+    if training is None:
+        return np.zeros(grid.n, dtype=np.int64)
+    accel_id = scenario.training_accelerator().id
+    by_fleet = getattr(plant, "gpus_powered_by_fleet", None)
+    if by_fleet is not None and np.shape(by_fleet) == (len(fleets), grid.n):
+        eligible = sum(
+            (np.asarray(by_fleet[i]) for i, f in enumerate(fleets) if f.accelerator.id == accel_id),
+            np.zeros(grid.n),
+        )
+    else:
+        installed = sum((f.gpus_installed for f in fleets), np.zeros(grid.n))
+        matching = sum((f.gpus_installed for f in fleets if f.accelerator.id == accel_id), np.zeros(grid.n))
+        share = np.divide(matching, installed, out=np.zeros(grid.n), where=installed > 0)
+        eligible = np.floor(np.asarray(plant.gpus_powered) * share)
+    held = np.minimum(eligible, training.job_gpus)
+    held = (held // replica_gpus) * replica_gpus
+    start_s = grid.seconds_at(training.start or scenario.simulation.start)
+    held[grid.start_s + grid.dt_s <= start_s] = 0
+    return held.astype(np.int64)
+
+
+def simulate_replica(
+    scenario: Scenario,
+    grid: TimeGrid,
+    fleets: tuple[FleetLoad, ...],
+    perf: JobThroughput | None,
+    rng: np.random.Generator,
+) -> ReplicaRun:
+    """One replica: the plant step by step, then the training job on the GPUs the plant powers."""
+    replica_gpus = perf.replica_gpus if perf is not None else min(f.server.gpus_per_server for f in fleets)
+    plant = simulate_plant(scenario, grid.times, grid.dt_s, fleets, replica_gpus, rng)
+    job_gpus = job_gpus_over_time(scenario, grid, fleets, plant, replica_gpus)
+    job = None
+    if scenario.training is not None and perf is not None:
+        rate = perf.model_flop_per_s_at(job_gpus) * np.asarray(plant.throughput_factor, dtype=np.float64)
+        start_s = grid.seconds_at(scenario.training.start or scenario.simulation.start)
+        job = run_job(
+            JobInputs(
+                step_start_s=grid.start_s,
+                dt_s=grid.dt_s,
+                flop_rate=rate,
+                job_gpus=job_gpus,
+                replica_gpus=replica_gpus,
+                target_flop=scenario.training.flop_target(),
+                start_s=max(0.0, start_s),
+                config=scenario.reliability,
+                checkpoint_bytes=perf.checkpoint_bytes,
+            ),
+            rng,
+        )
+    return ReplicaRun(plant=plant, job_gpus=job_gpus, job=job)
+
+
+def simulate(scenario: Scenario, seed: int | None = None, replicas: int | None = None) -> Results:
+    """Simulate a scenario: every replica from one seed; the same seed gives the same results."""
+    sim = scenario.simulation
+    seed = sim.seed if seed is None else seed
+    replicas = sim.replicas if replicas is None else replicas
+    grid = TimeGrid.build(sim.start, sim.horizon_days, sim.step)
+    fleets = build_fleets(scenario, grid)
+    perf: JobThroughput | None = None
+    perf_note = ""
+    if scenario.training is not None:
+        perf, perf_note = job_throughput(scenario)
+    children = np.random.SeedSequence(seed).spawn(replicas)
+    runs = [simulate_replica(scenario, grid, fleets, perf, np.random.default_rng(c)) for c in children]
+    extra: dict[str, Any] = {"throughput_source": perf_note}
+    if perf is not None:
+        extra["layout"] = dict(getattr(perf, "layout", {}) or {})
+        extra["mfu"] = float(perf.mfu)
+    return assemble(scenario, grid, fleets, runs, seed, extra)

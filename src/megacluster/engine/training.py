@@ -1,0 +1,72 @@
+"""How fast the training job runs on the GPUs it holds: the performance model, or a stated fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from megacluster.errors import MegaclusterError
+from megacluster.scenario.schema import DEFAULT_MFU, Scenario
+
+
+class JobThroughput(Protocol):
+    """What the engine needs from a performance model of the training job."""
+
+    replica_gpus: int
+    mfu: float
+    checkpoint_bytes: float | None
+
+    def model_flop_per_s_at(self, gpus: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Job throughput when it holds ``gpus`` GPUs. [FLOP/s]"""
+        ...
+
+
+@dataclass(frozen=True)
+class ConstantMfu:
+    """Throughput at a fixed model FLOP utilisation: GPUs x peak x MFU."""
+
+    peak_flop_s: float
+    mfu: float
+    replica_gpus: int
+    checkpoint_bytes: float | None = None
+    layout: dict[str, Any] = field(default_factory=dict)
+    source: str = "constant MFU"
+
+    def model_flop_per_s_at(self, gpus: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Job throughput when it holds ``gpus`` GPUs. [FLOP/s]"""
+        return np.asarray(gpus, dtype=np.float64) * self.peak_flop_s * self.mfu
+
+
+def checkpoint_bytes_estimate(params: float) -> float:
+    """Weights (bf16, 2 B) + fp32 master weights and two Adam moments (12 B) per parameter. [B]"""
+    return 14.0 * params
+
+
+def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
+    """The job's throughput model and a note on where its efficiency comes from."""
+    training = scenario.training
+    if training is None:
+        raise ValueError("scenario has no training run")
+    accel = scenario.training_accelerator()
+    shape = training.shape()
+    precision = training.precision.value
+    peak = accel.peak_flop_s(precision) if precision != "fp8" or accel.fp8_dense_tflops else accel.bf16_dense_tflops * 1e12
+    if training.mfu is not None:
+        replica = training.layout.tp * training.layout.pp * training.layout.cp if training.layout else 8
+        return (
+            ConstantMfu(peak, training.mfu, replica, checkpoint_bytes_estimate(shape.params_b * 1e9)),
+            "scenario training.mfu",
+        )
+    try:
+        from megacluster.performance.engine_api import job_performance
+
+        layout = training.layout.model_dump() if training.layout else None
+        perf = job_performance(shape, accel.id, training.job_gpus, training.global_batch, precision, layout)
+        return perf, "performance model"
+    except (ImportError, ValueError, MegaclusterError) as exc:  # no valid layout: fall back, say so
+        replica = training.layout.tp * training.layout.pp * training.layout.cp if training.layout else 8
+        fallback = ConstantMfu(peak, DEFAULT_MFU, replica, checkpoint_bytes_estimate(shape.params_b * 1e9))
+        return fallback, f"constant MFU {DEFAULT_MFU} (performance model unavailable: {exc})"

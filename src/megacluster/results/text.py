@@ -1,0 +1,124 @@
+"""The run as readable text for the terminal (rich), from the results only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from megacluster.results.assemble import Results
+from megacluster.results.story import monthly_table, power_story
+
+
+def _g(d: dict[str, Any], *keys: str, default: Any = None) -> Any:
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return default
+        d = d[k]
+    return d
+
+
+def _num(x: Any, fmt: str = ",.0f") -> str:
+    if x is None:
+        return "-"
+    return format(x, fmt)
+
+
+def print_results(results: Results, out_dir: Path | None, console: Console | None = None) -> None:
+    """Print the key figures, the power story, a monthly table and the training outcome."""
+    console = console or Console()
+    s = results.summary
+    console.print(f"[bold]{s['scenario']}[/bold] — {results.scenario.description.strip()}")
+    console.print(
+        f"{s['start_date']} + {s['horizon_days']:.0f} days, step {s['step_s']:.0f} s, seed {s['seed']}, "
+        f"{s['replicas']} replica(s)"
+    )
+    figures = Table(title="Key figures", show_header=True)
+    figures.add_column("figure")
+    figures.add_column("value", justify="right")
+    figures.add_column("unit")
+    rows = [
+        ("GPUs installed (peak)", _num(s.get("gpus_installed_peak")), "GPUs"),
+        ("GPUs powered (mean)", _num(s.get("gpus_powered_mean")), "GPUs"),
+        ("IT power (peak)", _num(s.get("it_power_peak_mw"), ",.1f"), "MW"),
+        ("Facility power (peak)", _num(s.get("facility_power_peak_mw"), ",.1f"), "MW"),
+        ("Supply capacity (peak)", _num(s.get("supply_capacity_peak_mw"), ",.1f"), "MW"),
+        ("Energy, total", _num(_g(s, "energy_mwh", "total")), "MWh"),
+        ("  from the grid", _num(_g(s, "energy_mwh", "grid")), "MWh"),
+        ("  from generators", _num(_g(s, "energy_mwh", "generators")), "MWh"),
+        ("  from the battery", _num(_g(s, "energy_mwh", "battery_discharge")), "MWh"),
+        ("Unserved demand", _num(s.get("unserved_energy_mwh")), "MWh"),
+        ("CO2", _num(_g(s, "emissions_t", "co2")), "t"),
+        ("NOx", _num(_g(s, "emissions_t", "nox"), ",.1f"), "t"),
+    ]
+    for key, label, unit in (
+        ("fuel_mmbtu", "Fuel", "MMBtu"),
+        ("water_m3", "Water", "m³"),
+        ("curtailed_hours", "Hours curtailed", "h"),
+    ):
+        if key in s:
+            rows.append((label, _num(s[key]), unit))
+    if isinstance(s.get("cost_usd"), dict):
+        rows.append(("Cost, total", _num(_g(s, "cost_usd", "total")), "USD"))
+    homes = s.get("homes_equivalent")
+    if isinstance(homes, dict):
+        for k, v in homes.items():
+            if isinstance(v, int | float):
+                rows.append((f"Homes equivalent ({k})", _num(v), "homes"))
+    for row in rows:
+        figures.add_row(*row)
+    console.print(figures)
+    console.print("[bold]Power[/bold]")
+    for line in power_story(results):
+        console.print(f"  {line}")
+    monthly = monthly_table(results)
+    table = Table(title="Month by month", show_header=True)
+    for col in ["month", "installed", "powered (mean)", "supply MW", "facility MW", "grid MW", "gen. MW"]:
+        table.add_column(col, justify="right")
+    for month, row in monthly.iterrows():
+        stamp = month if isinstance(month, dt.date) else None
+        table.add_row(
+            stamp.strftime("%Y-%m") if stamp else str(month),
+            _num(row["gpus_installed"]),
+            _num(row["gpus_powered_mean"]),
+            _num(row["supply_mw_mean"], ",.1f"),
+            _num(row["facility_mw_mean"], ",.1f"),
+            _num(row["grid_mw_mean"], ",.1f"),
+            _num(row["generators_mw_mean"], ",.1f"),
+        )
+    console.print(table)
+    t = s.get("training")
+    if isinstance(t, dict):
+        console.print("[bold]Training[/bold]")
+        done = t["completed_flop"] / t["target_flop"] if t["target_flop"] else 0.0
+        if t.get("finished"):
+            console.print(
+                f"  Finished on day {t['finish_day']:.1f} ({t['finish_date']}): {t['target_flop']:.3g} FLOP."
+            )
+        else:
+            console.print(f"  Not finished in the horizon: {t['completed_flop']:.3g} of {t['target_flop']:.3g} FLOP ({done:.0%}).")
+        if s["replicas"] > 1:
+            console.print(
+                f"  Finish date P10 / P50 / P90: {t.get('finish_date_p10') or 'not finished'} / "
+                f"{t.get('finish_date_p50') or 'not finished'} / {t.get('finish_date_p90') or 'not finished'}"
+                f" ({t['finished_fraction']:.0%} of replicas finished)"
+            )
+        console.print(
+            f"  MFU {_num(t.get('mfu'), '.1%')} ({t.get('throughput_source', '')}); layout {t.get('layout') or '-'}"
+        )
+        inter = t["interruptions"]
+        console.print(
+            f"  Interruptions: {inter['unexpected']} unexpected, {inter['planned']} planned; goodput "
+            f"{t['goodput']:.1%}; lost {t['lost_hours']:.0f} h, checkpoints {t['checkpoint_overhead_hours']:.0f} h, "
+            f"checkpoint every {t['checkpoint_interval_min']:.1f} min."
+        )
+        if s["replicas"] > 1:
+            console.print(
+                f"  Goodput P10-P90 {t['goodput_p10']:.1%}-{t['goodput_p90']:.1%}; unexpected interruptions "
+                f"P10-P90 {t['interruptions_p10']:.0f}-{t['interruptions_p90']:.0f}."
+            )
+    if out_dir is not None:
+        console.print(f"Results written to {out_dir}/")

@@ -1,0 +1,77 @@
+"""Writing a run's results atomically: a whole folder appears, or nothing does."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from megacluster.results.assemble import Results
+from megacluster.scenario.load import scenario_to_toml
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Plain JSON types (numpy scalars and arrays, NaN -> None)."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v) for v in obj]
+    if hasattr(obj, "tolist"):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, float) and obj in (float("inf"), float("-inf")):
+        return None
+    return obj
+
+
+def summary_json(results: Results) -> str:
+    """The summary as JSON text."""
+    return json.dumps(to_jsonable(results.summary), indent=2) + "\n"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_run(
+    results: Results,
+    out_dir: Path,
+    extra_files: dict[str, Callable[[Results], str]] | None = None,
+) -> Path:
+    """Write summary.json, timeseries.parquet, events.parquet, scenario.toml (+ extra text files)
+    into ``out_dir``; the folder is built aside and renamed into place. [-]"""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
+    try:
+        (staging / "summary.json").write_text(summary_json(results), encoding="utf-8")
+        results.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+        results.events.to_parquet(staging / "events.parquet", index=False)
+        (staging / "scenario.toml").write_text(scenario_to_toml(results.scenario), encoding="utf-8")
+        for name, render in (extra_files or {}).items():
+            (staging / name).write_text(render(results), encoding="utf-8")
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, old)
+        os.replace(staging, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir

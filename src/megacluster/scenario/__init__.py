@@ -1,0 +1,1 @@
+"""Scenarios: the typed schema, loading from TOML or presets, ``extends`` and overrides."""

@@ -1,0 +1,211 @@
+"""Reading scenarios: TOML files or presets, ``extends``, dotted overrides, clear errors."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import enum
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ValidationError
+
+from megacluster.errors import InputError, nearest, unknown_choice_message
+from megacluster.scenario.schema import Scenario
+
+_MAX_EXTENDS_DEPTH = 8
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets."""
+    folder = resources.files("megacluster.scenario").joinpath("presets")
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def preset_text(name: str) -> str:
+    """The TOML text of a preset; InputError naming the valid presets if unknown."""
+    if name not in preset_names():
+        raise InputError(None, None, unknown_choice_message("preset", name, preset_names()))
+    return resources.files("megacluster.scenario").joinpath("presets").joinpath(f"{name}.toml").read_text("utf-8")
+
+
+def _parse(text: str, label: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(label, None, f"invalid TOML: {exc}") from None
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; any other value (arrays included) replaces the base's."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _resolve(data: dict[str, Any], label: str, depth: int = 0) -> dict[str, Any]:
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if depth >= _MAX_EXTENDS_DEPTH:
+        raise InputError(label, "extends", f"more than {_MAX_EXTENDS_DEPTH} levels of 'extends' (a cycle?)")
+    if not isinstance(parent, str):
+        raise InputError(label, "extends", "expected the name of a preset")
+    if parent not in preset_names():
+        raise InputError(label, "extends", unknown_choice_message("preset", parent, preset_names()))
+    base = _resolve(_parse(preset_text(parent), f"preset {parent}"), f"preset {parent}", depth + 1)
+    return _merge(base, data)
+
+
+def read_scenario_dict(source: str | Path) -> tuple[dict[str, Any], str]:
+    """The raw, ``extends``-resolved dict of a scenario file or preset, and a label for messages."""
+    path = Path(source)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise InputError(str(path), None, "no such scenario file")
+        label = str(path)
+        data = _parse(path.read_text("utf-8"), label)
+        data.setdefault("name", path.stem)
+    else:
+        label = f"preset {source}"
+        data = _parse(preset_text(str(source)), label)
+    return _resolve(data, label), label
+
+
+_INDEX = re.compile(r"^(\w[\w-]*)\[(\d+)\]$")
+
+
+def set_dotted(data: dict[str, Any], dotted: str, value: Any, label: str = "overrides") -> None:
+    """Set ``a.b[0].c`` (or ``a.b.0.c``) in a nested dict, creating tables as needed."""
+    parts: list[str | int] = []
+    for piece in dotted.split("."):
+        match = _INDEX.match(piece)
+        if match:
+            parts += [match.group(1), int(match.group(2))]
+        elif piece.isdigit():
+            parts.append(int(piece))
+        elif piece:
+            parts.append(piece)
+        else:
+            raise InputError(label, dotted, "empty part in a dotted field name")
+    node: Any = data
+    for here, nxt in zip(parts[:-1], parts[1:], strict=True):
+        if isinstance(here, int):
+            if not isinstance(node, list) or here >= len(node):
+                raise InputError(label, dotted, f"index {here} is out of range")
+            node = node[here]
+        else:
+            if here not in node or node[here] is None:
+                node[here] = [] if isinstance(nxt, int) else {}
+            node = node[here]
+    last = parts[-1]
+    if isinstance(last, int):
+        if not isinstance(node, list) or last >= len(node):
+            raise InputError(label, dotted, f"index {last} is out of range")
+        node[last] = value
+    else:
+        node[last] = value
+
+
+def _field_names_at(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model reached by ``loc`` (for 'did you mean')."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            break
+        model = _model_in(info.annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [info.alias or name for name, info in model.model_fields.items()]
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    if isinstance(annotation, types.UnionType):
+        return None
+    return None
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith("function-") or str(part) in {"str", "float", "int", "ClimateNormals"}:
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def validation_to_input_error(exc: ValidationError, label: str) -> InputError:
+    """The first error of a pydantic validation as an InputError with file and dotted field."""
+    errors = exc.errors()
+    # prefer a specific field error over a union's second-alternative noise
+    err = errors[0]
+    loc = tuple(err.get("loc", ()))
+    field = _format_loc(loc) or None
+    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        bad = str(loc[-1]) if loc else ""
+        valid = _field_names_at(loc[:-1])
+        close = nearest(bad, valid)
+        hint = f" (did you mean '{close}'?)" if close else ""
+        message = f"unknown field '{bad}'{hint}; valid fields here: {', '.join(valid)}"
+    elif err.get("type") == "missing":
+        message = "this field is required"
+    elif "input" in err and err.get("type") not in {"value_error"}:
+        message = f"{message} (got {err['input']!r})"
+    return InputError(label, field, message)
+
+
+def scenario_from_dict(data: Mapping[str, Any], label: str) -> Scenario:
+    """Validate a resolved scenario dict; InputError with file, field and expectation on failure."""
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        raise validation_to_input_error(exc, label) from None
+
+
+def load_scenario(source: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """A validated scenario from a TOML file or a preset name, with optional dotted overrides."""
+    data, label = read_scenario_dict(source)
+    for key, value in (overrides or {}).items():
+        set_dotted(data, key, value, label)
+    return scenario_from_dict(data, label)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, dt.date):
+        return obj
+    return obj
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """The fully resolved scenario as TOML (every default written out)."""
+    return tomli_w.dumps(_plain(scenario.model_dump(by_alias=True)))

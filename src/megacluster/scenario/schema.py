@@ -1,0 +1,171 @@
+"""The scenario: typed, frozen, validated at load. Units are in the field names or descriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field, field_validator, model_validator
+
+from megacluster import catalog
+from megacluster.cooling.config import FacilityConfig, SiteConfig
+from megacluster.errors import unknown_choice_message
+from megacluster.power.config import PowerConfig
+from megacluster.reliability.config import ReliabilityConfig
+from megacluster.scenario.types import DurationS, Frozen, Precision
+
+DEFAULT_MFU = 0.38
+"""[P] Llama 3 Herd of Models (2024), Table 4: 38-43 % BF16 MFU for 405B pre-training on 8K-16K H100.
+Used only when the performance model cannot evaluate the job's layout."""
+
+
+class SimulationConfig(Frozen):
+    """When and how finely to simulate."""
+
+    start: dt.date = Field(description="First simulated day (00:00 local standard time)")
+    horizon_days: float = Field(gt=0, le=3660, description="Simulated span [d]")
+    step: DurationS = Field(default=300.0, le=86400, description="Fixed time step, e.g. '5min' [s]")
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, description="Seed of the random generator")
+    replicas: int = Field(default=1, ge=1, le=10_000, description="Monte Carlo replicas")
+
+    @model_validator(mode="after")
+    def _check(self) -> SimulationConfig:
+        if self.horizon_days * 86400.0 / self.step > 20_000_000:
+            raise ValueError("horizon_days / step gives more than 20 million steps; use a longer step")
+        if self.step > self.horizon_days * 86400.0:
+            raise ValueError("step is longer than the horizon")
+        return self
+
+
+class FleetDelivery(Frozen):
+    """GPUs of one kind arriving over an install window (first rack to last rack)."""
+
+    accelerator: str = Field(description="Accelerator catalog id")
+    server: str | None = Field(default=None, description="Server catalog id (default: the one for the GPU)")
+    count: int = Field(gt=0, le=10_000_000, description="Number of GPUs [-]")
+    install_start: dt.date = Field(description="Day the first rack comes online")
+    install_end: dt.date = Field(description="Day the last rack comes online")
+
+    @field_validator("accelerator")
+    @classmethod
+    def _known_accelerator(cls, value: str) -> str:
+        if value not in catalog.accelerators():
+            raise ValueError(unknown_choice_message("accelerator", value, catalog.accelerators()))
+        return value
+
+    @field_validator("server")
+    @classmethod
+    def _known_server(cls, value: str | None) -> str | None:
+        if value is not None and value not in catalog.servers():
+            raise ValueError(unknown_choice_message("server", value, catalog.servers()))
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> FleetDelivery:
+        if self.server is None and not any(s.accelerator == self.accelerator for s in catalog.servers().values()):
+            raise ValueError(f"no server in the catalog holds '{self.accelerator}'; name one with 'server'")
+        if self.install_end < self.install_start:
+            raise ValueError("install_end must not be before install_start")
+        return self
+
+    def server_entry(self) -> catalog.Server:
+        """The server holding these GPUs."""
+        if self.server is not None:
+            return catalog.servers()[self.server]
+        return next(s for s in catalog.servers().values() if s.accelerator == self.accelerator)
+
+
+class Layout(Frozen):
+    """A parallel layout of the training job (degrees multiply to the job's GPUs)."""
+
+    tp: int = Field(default=1, ge=1, description="Tensor-parallel degree")
+    pp: int = Field(default=1, ge=1, description="Pipeline-parallel degree")
+    cp: int = Field(default=1, ge=1, description="Context-parallel degree")
+    ep: int = Field(default=1, ge=1, description="Expert-parallel degree (within data parallel)")
+    virtual_stages: int = Field(default=1, ge=1, description="Interleaved chunks per pipeline rank")
+    micro_batch: int = Field(default=1, ge=1, description="Sequences per micro-batch")
+    recompute: str = Field(default="selective", pattern="^(none|selective|full)$")
+    zero_stage: int = Field(default=1, ge=0, le=3)
+
+
+class TrainingConfig(Frozen):
+    """The training run: model, compute target, job size, precision."""
+
+    model: str = Field(description="Model catalog id")
+    target_flop: float | None = Field(default=None, gt=0, le=1e32, description="Model FLOP to complete [FLOP]")
+    target_tokens: float | None = Field(default=None, gt=0, le=1e18, description="Tokens to train on [-]")
+    job_gpus: int = Field(gt=0, le=10_000_000, description="GPUs the job wants [-]")
+    accelerator: str | None = Field(default=None, description="Accelerator the job runs on (default: first fleet)")
+    precision: Precision = Field(default=Precision.BF16, description="bf16, fp16 or fp8")
+    global_batch: int = Field(default=2048, ge=1, description="Sequences per optimizer step")
+    start: dt.date | None = Field(default=None, description="Day the run starts (default: simulation start)")
+    layout: Layout | None = Field(default=None, description="Parallel layout (default: the best one planned)")
+    mfu: float | None = Field(
+        default=None, gt=0, le=1, description="Override the model FLOP utilisation [-] (default: from the model)"
+    )
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in catalog.models():
+            raise ValueError(unknown_choice_message("model", value, catalog.models()))
+        return value
+
+    @field_validator("accelerator")
+    @classmethod
+    def _known_accelerator(cls, value: str | None) -> str | None:
+        if value is not None and value not in catalog.accelerators():
+            raise ValueError(unknown_choice_message("accelerator", value, catalog.accelerators()))
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainingConfig:
+        if (self.target_flop is None) == (self.target_tokens is None):
+            raise ValueError("give exactly one of target_flop or target_tokens")
+        return self
+
+    def shape(self) -> catalog.ModelShape:
+        """The model's shape from the catalog."""
+        return catalog.models()[self.model]
+
+    def flop_target(self) -> float:
+        """Model FLOP to complete: given, or 6 x active parameters x tokens. [FLOP]"""
+        if self.target_flop is not None:
+            return self.target_flop
+        shape = self.shape()
+        active = shape.active_params_b or shape.params_b
+        return 6.0 * active * 1e9 * float(self.target_tokens or 0.0)
+
+
+class Scenario(Frozen):
+    """A whole campus scenario."""
+
+    name: str = Field(min_length=1, max_length=100, description="Scenario name")
+    description: str = Field(default="", description="What the scenario represents")
+    simulation: SimulationConfig
+    site: SiteConfig = Field(default_factory=SiteConfig)
+    fleet: tuple[FleetDelivery, ...] = Field(min_length=1, description="GPU deliveries")
+    power: PowerConfig
+    facility: FacilityConfig = Field(default_factory=FacilityConfig)
+    training: TrainingConfig | None = None
+    reliability: ReliabilityConfig = Field(default_factory=ReliabilityConfig)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if self.training is not None:
+            total = sum(f.count for f in self.fleet)
+            if self.training.job_gpus > total:
+                raise ValueError(f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {total} GPUs")
+        return self
+
+    def total_gpus(self) -> int:
+        """GPUs delivered over all deliveries. [-]"""
+        return sum(f.count for f in self.fleet)
+
+    def fleet_accelerator(self, delivery: FleetDelivery) -> catalog.Accelerator:
+        """The accelerator of one delivery."""
+        return catalog.accelerators()[delivery.accelerator]
+
+    def training_accelerator(self) -> catalog.Accelerator:
+        """The accelerator the training job runs on."""
+        key = (self.training.accelerator if self.training else None) or self.fleet[0].accelerator
+        return catalog.accelerators()[key]
