@@ -1,4 +1,4 @@
-"""The ``[reliability]`` section of a scenario: interruptions, restarts, checkpoints."""
+"""The ``[reliability]`` section of a scenario: interruptions, restarts, checkpoints, repair and spares."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from megacluster.reliability import constants as c
+from megacluster.reliability.causes import llama3_causes
+from megacluster.reliability.checkpoint import AutoMethod, CheckpointMode
 from megacluster.scenario.types import Frozen
 
-LLAMA3_RATE_PER_GPU_HOUR = 419 / (16_384 * 54 * 24)
+LLAMA3_RATE_PER_GPU_HOUR = llama3_causes().total_rate_per_gpu_hour()
 """[D] facts.md 5.1: Llama 3 405B pre-training, 419 unexpected interruptions in 54 days on 16,384 H100
--> 419 / (16,384 x 1,296 h) = 1.97e-5 job interruptions per GPU-hour."""
+-> 419 / (16,384 x 1,296 h) = 1.973e-5 job interruptions per GPU-hour (sum of the cause table)."""
+
+LLAMA3_PLANNED_PER_DAY = llama3_causes().planned_per_day()
+"""[D] facts.md 5.1: 47 planned interruptions in 54 days -> 0.870 per day (per job)."""
+
 
 
 class ReliabilityConfig(Frozen):
@@ -21,10 +28,22 @@ class ReliabilityConfig(Frozen):
         default=LLAMA3_RATE_PER_GPU_HOUR,
         ge=0,
         le=1,
-        description="Unexpected job interruptions per GPU-hour [1/(GPU h)] (default: Llama 3, facts.md 5.1)",
+        description="Unexpected job interruptions per GPU-hour, all causes [1/(GPU h)] "
+        "(default [D]: Llama 3 cause table, 419 / (16,384 x 1,296 h), facts.md 5.1)",
+    )
+    disabled_causes: tuple[str, ...] = Field(
+        default=(),
+        description="Cause ids of data/failure_causes.toml to switch off; their share of the rate is removed",
+    )
+    planned_interruptions_per_day: float = Field(
+        default=LLAMA3_PLANNED_PER_DAY,
+        ge=0,
+        le=1000,
+        description="Planned interruptions (maintenance) per day, per job [1/d] "
+        "(default [D]: Llama 3, 47 in 54 days, facts.md 5.1)",
     )
     restart_s: float = Field(
-        default=600.0,
+        default=c.RESTART_S,
         ge=0,
         le=7 * 86400,
         description="Detection + reschedule + reload after an interruption [s]. [A] 10 min; "
@@ -32,31 +51,132 @@ class ReliabilityConfig(Frozen):
     )
     checkpoint_interval_min: float | Literal["auto"] = Field(
         default="auto",
-        description="Compute time between checkpoints [min], or 'auto' for the Young/Daly optimum",
+        description="Compute time between checkpoints [min], or 'auto' for the Young/Daly optimum "
+        "recomputed from the current interruption rate",
     )
-    checkpoint_write_s: float = Field(
-        default=60.0,
+    checkpoint_write_s: float | Literal["auto"] = Field(
+        default="auto",
+        description="Time to write one checkpoint to storage [s], or 'auto': checkpoint size / "
+        "storage_bandwidth_tb_s, or 60 s when the size is unknown ([U] mlsysim default, facts-plant.md 9)",
+    )
+    storage_bandwidth_tb_s: float = Field(
+        default=c.STORAGE_BANDWIDTH_TB_S,
+        gt=0,
+        le=1000,
+        description="Sustained checkpoint write bandwidth [TB/s] ([P via S] Llama 3 / Tectonic 2 TB/s, facts.md 5.1)",
+    )
+    checkpoint_mode: CheckpointMode = Field(
+        default=CheckpointMode.SYNC,
+        description="'sync': training stalls for the whole write; 'async': it stalls for an in-memory snapshot "
+        "and the write runs in the background (a checkpoint counts once written)",
+    )
+    async_stall_s: float = Field(
+        default=c.ASYNC_STALL_S,
         ge=0,
-        le=86400,
-        description="Time the job stalls to write one checkpoint [s]. [U] mlsysim default 60 s (facts-plant.md 9)",
+        le=3600,
+        description="Stall of an asynchronous checkpoint [s] ([S, weak] 'under 10 seconds', facts.md 5.3)",
+    )
+    auto_method: AutoMethod = Field(
+        default=AutoMethod.DALY, description="Formula of the 'auto' interval: 'daly' (2006) or 'young' (1974)"
+    )
+    node_gpus: int = Field(
+        default=c.NODE_GPUS, ge=1, le=1024, description="GPUs per server, the unit pulled for repair [-] ([P] HGX: 8)"
+    )
+    spares_gpus: int = Field(
+        default=c.SPARES_GPUS,
+        ge=0,
+        le=10_000_000,
+        description="Hot-spare GPUs that replace pulled nodes without shrinking the job [-] ([A] 0)",
+    )
+    repair_median_h: float = Field(
+        default=c.REPAIR_MEDIAN_H,
+        gt=0,
+        le=8760,
+        description="Median time a pulled node is out of the pool [h] ([A] 24 h, lognormal)",
+    )
+    repair_sigma: float = Field(
+        default=c.REPAIR_SIGMA, ge=0, le=5, description="Log-standard-deviation of the repair time [-] ([A] 1.0)"
+    )
+    on_shortage: Literal["shrink", "wait"] = Field(
+        default="shrink",
+        description="When pulled nodes exceed the spares: 'shrink' restarts on fewer data-parallel replicas, "
+        "'wait' holds the job until repairs return",
+    )
+    infant_mortality_factor: float = Field(
+        default=c.INFANT_MORTALITY_FACTOR,
+        ge=1,
+        le=100,
+        description="Hazard multiplier at the start of a fresh build, decaying to 1 [-] ([A] 1 = off)",
+    )
+    infant_mortality_decay_days: float = Field(
+        default=c.INFANT_MORTALITY_DECAY_DAYS,
+        gt=0,
+        le=3650,
+        description="Decay time of the infant-mortality excess hazard [d] ([A] 14 d)",
     )
 
-    @field_validator("interruption_rate_per_gpu_hour", "restart_s", "checkpoint_write_s", mode="before")
+    @field_validator(
+        "interruption_rate_per_gpu_hour",
+        "planned_interruptions_per_day",
+        "restart_s",
+        "checkpoint_write_s",
+        "checkpoint_interval_min",
+        "storage_bandwidth_tb_s",
+        "async_stall_s",
+        "repair_median_h",
+        "repair_sigma",
+        "infant_mortality_factor",
+        "infant_mortality_decay_days",
+        mode="before",
+    )
     @classmethod
     def _finite(cls, value: object) -> object:
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("must be a finite number")
         return value
 
+    @field_validator("checkpoint_write_s")
+    @classmethod
+    def _write_non_negative(cls, value: float | str) -> float | str:
+        if not isinstance(value, str) and not 0 <= value <= 86400:
+            raise ValueError("checkpoint_write_s must be between 0 and 86400 s, or 'auto'")
+        return value
+
+    @field_validator("disabled_causes")
+    @classmethod
+    def _known_causes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = llama3_causes().ids
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise ValueError(f"unknown cause(s) {', '.join(unknown)}; valid: {', '.join(known)}")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> ReliabilityConfig:
-        if isinstance(self.checkpoint_interval_min, float | int):
+        if not isinstance(self.checkpoint_interval_min, str):
             interval_s = float(self.checkpoint_interval_min) * 60.0
             if interval_s <= 0:
                 raise ValueError("checkpoint_interval_min must be positive or 'auto'")
-            if interval_s <= self.checkpoint_write_s:
+            write = self.checkpoint_write_s
+            if not isinstance(write, str) and interval_s <= write:
                 raise ValueError(
                     f"checkpoint_interval_min ({interval_s:g} s) must be longer than checkpoint_write_s "
-                    f"({self.checkpoint_write_s:g} s)"
+                    f"({write:g} s)"
                 )
         return self
+
+    def write_s(self, checkpoint_bytes: float | None) -> float:
+        """Time to persist one checkpoint: given, or size / bandwidth, or the 60 s fallback. [s]"""
+        if not isinstance(self.checkpoint_write_s, str):
+            return float(self.checkpoint_write_s)
+        if checkpoint_bytes is None:
+            return c.CHECKPOINT_WRITE_FALLBACK_S
+        if not (checkpoint_bytes >= 0 and math.isfinite(checkpoint_bytes)):
+            raise ValueError(f"checkpoint_bytes must be a finite non-negative number, got {checkpoint_bytes!r}")
+        return float(checkpoint_bytes) / (self.storage_bandwidth_tb_s * 1e12)
+
+    def unexpected_rate_per_gpu_hour(self) -> float:
+        """Rate of the enabled causes: the configured total less the disabled causes' share. [1/(GPU h)]"""
+        shares = llama3_causes().shares()
+        off = sum(s for cid, s in zip(llama3_causes().ids, shares, strict=True) if cid in self.disabled_causes)
+        return self.interruption_rate_per_gpu_hour * (1.0 - float(off))

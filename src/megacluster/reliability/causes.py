@@ -1,0 +1,139 @@
+"""Unexpected interruptions by root cause: the Llama 3 table turned into rates per GPU-hour.
+
+The counts come from ``data/failure_causes.toml`` (Llama 3 405B, 54 days on 16,384 H100). A cause's rate per
+GPU-hour is its count over the window's exposure (16,384 GPUs x 1,296 h); a job holding N GPUs sees N times that.
+"""
+
+from __future__ import annotations
+
+import enum
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from megacluster.reliability.constants import SECONDS_PER_HOUR
+
+
+class Domain(enum.StrEnum):
+    """What one fault hits."""
+
+    GPU = "gpu"
+    NODE = "node"
+    NETWORK = "network"
+    JOB = "job"
+
+
+@dataclass(frozen=True)
+class FailureCause:
+    """One root cause of unexpected interruptions."""
+
+    id: str
+    label: str
+    count: int
+    """Interruptions in the calibration window. [-]"""
+    domain: Domain
+    takes_node_out: bool
+    """True when the node holding the fault leaves the pool for repair."""
+    source: str
+
+
+@dataclass(frozen=True)
+class CalibrationWindow:
+    """The observation the counts come from."""
+
+    gpus: int
+    """GPUs the job held. [-]"""
+    days: float
+    """Length of the window. [d]"""
+    unexpected: int
+    """Unexpected interruptions in the window. [-]"""
+    planned: int
+    """Planned interruptions in the window. [-]"""
+
+    @property
+    def gpu_hours(self) -> float:
+        """Exposure: GPUs x hours. [GPU h]"""
+        return self.gpus * self.days * 24.0
+
+
+@dataclass(frozen=True)
+class CauseTable:
+    """All causes of one calibration window, in file order."""
+
+    window: CalibrationWindow
+    causes: tuple[FailureCause, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Cause ids in table order."""
+        return tuple(c.id for c in self.causes)
+
+    def rates_per_gpu_hour(self) -> dict[str, float]:
+        """Each cause's rate: count / (GPUs x hours of the window). [1/(GPU h)]"""
+        exposure = self.window.gpu_hours
+        return {c.id: c.count / exposure for c in self.causes}
+
+    def total_rate_per_gpu_hour(self, disabled: tuple[str, ...] = ()) -> float:
+        """Sum of the rates of the enabled causes. [1/(GPU h)]"""
+        return sum(r for k, r in self.rates_per_gpu_hour().items() if k not in disabled)
+
+    def shares(self, disabled: tuple[str, ...] = ()) -> NDArray[np.float64]:
+        """Probability that an interruption has each cause (disabled causes get 0). [-]"""
+        counts = np.array([0.0 if c.id in disabled else float(c.count) for c in self.causes])
+        total = counts.sum()
+        if total <= 0:
+            return np.zeros_like(counts)
+        out: NDArray[np.float64] = counts / total
+        return out
+
+    def takes_node_out(self) -> NDArray[np.bool_]:
+        """Whether each cause pulls a node for repair, in table order. [-]"""
+        return np.array([c.takes_node_out for c in self.causes], dtype=bool)
+
+    def planned_per_day(self) -> float:
+        """Planned interruptions per day of the window (per job, not per GPU). [1/d]"""
+        return self.window.planned / self.window.days
+
+
+def _parse(raw: dict[str, Any]) -> CauseTable:
+    w = raw["window"]
+    window = CalibrationWindow(
+        gpus=int(w["gpus"]), days=float(w["days"]), unexpected=int(w["unexpected"]), planned=int(w["planned"])
+    )
+    causes = tuple(
+        FailureCause(
+            id=key,
+            label=str(entry["label"]),
+            count=int(entry["count"]),
+            domain=Domain(entry["domain"]),
+            takes_node_out=bool(entry["takes_node_out"]),
+            source=str(entry["source"]),
+        )
+        for key, entry in raw["causes"].items()
+    )
+    total = sum(c.count for c in causes)
+    if total != window.unexpected:
+        raise ValueError(f"failure_causes.toml: cause counts add up to {total}, window says {window.unexpected}")
+    return CauseTable(window=window, causes=causes)
+
+
+@cache
+def llama3_causes() -> CauseTable:
+    """The Llama 3 54-day root-cause table (read once)."""
+    text = resources.files("megacluster.reliability").joinpath("data", "failure_causes.toml").read_text("utf-8")
+    return _parse(tomllib.loads(text))
+
+
+def mean_time_to_interruption_s(
+    gpus: float | NDArray[np.float64], rate_per_gpu_hour: float, planned_per_day: float = 0.0
+) -> NDArray[np.float64]:
+    """Mean time between interruptions of a job holding ``gpus`` GPUs (inf when nothing fails). [s]"""
+    per_s = np.asarray(gpus, dtype=float) * rate_per_gpu_hour / SECONDS_PER_HOUR + planned_per_day / 86400.0
+    with np.errstate(divide="ignore"):
+        out: NDArray[np.float64] = np.where(per_s > 0, 1.0 / np.where(per_s > 0, per_s, 1.0), np.inf)
+    return out
