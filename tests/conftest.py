@@ -59,3 +59,11 @@ def write_scenario(tmp_path: Path) -> Callable[[str, str], Path]:
 def small_scenario_text() -> str:
     """A small, fast scenario: 4,096 H100 over 20 days at 30-minute steps."""
     return SMALL
+
+
+@pytest.fixture(scope="session")
+def small_scenario_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small scenario written once per session."""
+    path = tmp_path_factory.mktemp("scenario") / "small.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    return path

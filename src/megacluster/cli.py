@@ -89,12 +89,26 @@ def show(preset: str = typer.Argument(..., help="Preset name")) -> None:
     typer.echo(preset_text(preset), nl=False)
 
 
-def _register_plugins() -> None:
-    from megacluster.performance.commands import register as register_performance
-    from megacluster.power.commands import register as register_power
+PLUGIN_MODULES = (
+    "megacluster.performance.commands",
+    "megacluster.power.commands",
+    "megacluster.reliability.commands",
+    "megacluster.report.commands",
+    "megacluster.sweep.commands",
+)
 
-    register_performance(app)
-    register_power(app)
+
+def _register_plugins() -> None:
+    import importlib
+
+    for name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(app)
 
 
 _register_plugins()

@@ -28,12 +28,8 @@ CONTRACT_COLUMNS = {
 
 
 @pytest.fixture(scope="module")
-def small_results(tmp_path_factory: pytest.TempPathFactory) -> object:
-    from tests.conftest import SMALL
-
-    path = tmp_path_factory.mktemp("s") / "small.toml"
-    path.write_text(SMALL, encoding="utf-8")
-    return simulate(load_scenario(path))
+def small_results(small_scenario_path: Path) -> object:
+    return simulate(load_scenario(small_scenario_path))
 
 
 def test_timeseries_has_the_contract_columns(small_results: object) -> None:
@@ -76,11 +72,10 @@ def test_same_seed_same_output(write_scenario: Callable[..., Path], small_scenar
 def test_colossus_2024_power_gap_then_closes() -> None:
     results = simulate(load_scenario("colossus-2024", {"simulation.step": "1h"}))
     ts = results.timeseries.set_index("time")
-    august = ts.loc["2024-08-15":"2024-08-31"]
-    assert (august["gpus_powered"] < august["gpus_installed"]).all()
-    # July 2024 supply (8 MW grid + 14 x 2.5 MW) runs only a fraction of what is installed by September
-    september = ts.loc["2024-09-05":"2024-09-30"]
-    assert (september["gpus_powered"] < 0.8 * september["gpus_installed"]).all()
+    # only the early grid (8, then 50 MW) and the generators: installed GPUs run short of power for weeks
+    early = ts.loc["2024-08-25":"2024-10-31"]
+    assert (early["gpus_powered"] < early["gpus_installed"]).mean() > 0.95
+    assert early["gpus_powered"].mean() < 0.85 * early["gpus_installed"].mean()
     after = ts.loc["2024-11-02":"2024-12-31"]
     assert (after["gpus_powered"] == after["gpus_installed"]).mean() > 0.95
     assert results.summary["gpus_installed_peak"] == 100_000

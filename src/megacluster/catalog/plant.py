@@ -16,6 +16,23 @@ class Server(CatalogEntry):
     non_gpu_power_w: float = Field(ge=0)
     non_gpu_idle_fraction: float = Field(ge=0, le=1)
     servers_per_rack: int = Field(ge=1)
+    cpu_w: float | None = Field(default=None, ge=0)
+    memory_w: float | None = Field(default=None, ge=0)
+    nic_w: float | None = Field(default=None, ge=0)
+    nvswitch_w: float | None = Field(default=None, ge=0)
+    local_storage_w: float | None = Field(default=None, ge=0)
+    fan_w: float | None = Field(default=None, ge=0)
+    psu_efficiency: float | None = Field(default=None, gt=0.5, le=1)
+
+    def has_components(self) -> bool:
+        """True when the server's non-GPU power is given component by component."""
+        parts = (self.cpu_w, self.memory_w, self.nic_w, self.nvswitch_w, self.local_storage_w, self.fan_w)
+        return all(p is not None for p in parts) and self.psu_efficiency is not None
+
+    def components_dc_w(self) -> float:
+        """Sum of the non-GPU components at full load, before power-supply losses. [W]"""
+        parts = (self.cpu_w, self.memory_w, self.nic_w, self.nvswitch_w, self.local_storage_w, self.fan_w)
+        return float(sum(p or 0.0 for p in parts))
 
 
 class Generator(CatalogEntry):
@@ -25,6 +42,11 @@ class Generator(CatalogEntry):
     heat_rate_btu_per_kwh_hhv: float = Field(gt=0)
     co2_kg_per_mmbtu: float = Field(ge=0)
     nox_lb_per_mmbtu: float = Field(ge=0)
+    nox_control: str = Field(default="uncontrolled", pattern="^(uncontrolled|dln|scr)$")
+    min_load_fraction: float = Field(default=0.5, ge=0, le=1)
+    startup_s: float = Field(default=600.0, ge=0)
+    ramp_fraction_per_min: float = Field(default=0.2, gt=0)
+    forced_outage_rate: float = Field(default=0.05, ge=0, lt=1)
 
 
 class Battery(CatalogEntry):
@@ -41,3 +63,5 @@ class Climate(CatalogEntry):
     latitude_deg: float = Field(ge=-90, le=90)
     tmax_c: tuple[float, ...] = Field(min_length=12, max_length=12)
     tmin_c: tuple[float, ...] = Field(min_length=12, max_length=12)
+    design_drybulb_c: float | None = None
+    design_wetbulb_c: float | None = None

@@ -1,8 +1,8 @@
-"""Default constants of the cooling and climate models, each with its source (tags as in power/constants.py)."""
+"""Default constants of the cooling and climate models, each with its source (tags: power/constants.py)."""
 
 from __future__ import annotations
 
-# --- DOE-2 reference centrifugal chiller (EnergyPlus 'DOE-2 Centrifugal/5.50COP') --------------------------------
+# --- DOE-2 reference centrifugal chiller (EnergyPlus 'DOE-2 Centrifugal/5.50COP') ---------------------------
 
 CHILLER_COP_REF = 5.5
 CHILLER_T_CHW_REF_C = 6.67
@@ -23,7 +23,7 @@ AIR_COOLED_COP_PER_K = 0.02
 """[D] facts-plant.md 6: the DOE-2 curve loses ~2 %/K of COP with condenser temperature (5.51 -> 4.81 from
 29.4 to 35 °C); applied to the air-cooled chiller around 35 °C dry-bulb."""
 
-# --- Chilled-water plant ----------------------------------------------------------------------------------------
+# --- Chilled-water plant ------------------------------------------------------------------------------------
 
 CHW_SUPPLY_C = 10.0
 """[A] chilled water supplied at 10 °C to the CDUs (direct-to-chip loop) and air handlers: the warm end of the
@@ -33,15 +33,15 @@ CHW_RANGE_K = 5.6
 """[D] facts-plant.md 6: AHRI 550/590 evaporator 54 -> 44 °F = 10 °F = 5.6 K."""
 
 TOWER_APPROACH_K = 3.9
-"""[D] AHRI 550/590 entering condenser water 85 °F (facts-plant.md 6) at the customary 78 °F design wet-bulb of
-tower ratings [A] -> 7 °F = 3.9 K approach."""
+"""[D] AHRI 550/590 entering condenser water 85 °F (facts-plant.md 6) at the customary 78 °F design wet-bulb
+of tower ratings [A] -> 7 °F = 3.9 K approach."""
 
 ECONOMIZER_HX_APPROACH_K = 1.5
 """[A] plate heat exchanger approach of a water-side economiser."""
 
 DRY_COOLER_SUPPLY_C = 40.0
-"""[A] warm-water liquid cooling supply for a chiller-less dry-cooler plant (NVIDIA's '45-degree' architecture,
-facts-plant.md 6, with a 5 K margin)."""
+"""[A] warm-water liquid cooling supply for a chiller-less dry-cooler plant (NVIDIA's '45-degree'
+architecture, facts-plant.md 6, with a 5 K margin)."""
 
 DRY_COOLER_APPROACH_K = 8.0
 """[A] dry-cooler approach (water leaving minus air entering)."""
@@ -52,20 +52,20 @@ ELECTRICAL_LOSS_FRACTION = 0.04
 PUMP_FAN_FRACTION = 0.03
 """[A] CDU pumps, chilled/condenser-water pumps, air-handler and tower fans: 3 % of the heat moved."""
 
-# --- Water ------------------------------------------------------------------------------------------------------
+# --- Water --------------------------------------------------------------------------------------------------
 
 EVAPORATION_L_PER_KWH = 1.60
 """[D] facts-plant.md 6: 3.6 MJ per kWh / latent heat 2.256 MJ/kg (970 Btu/lb) = 1.60 L evaporated per kWh of
 heat rejected; eng-tips rule 0.03 gpm/ton = 1.55 L/kWh."""
 
 CYCLES_OF_CONCENTRATION = 5.0
-"""[A] cooling-tower cycles of concentration; blowdown = evaporation / (cycles - 1) (facts-plant.md 6 rule)."""
+"""[A] cooling-tower cycles of concentration; blowdown = evaporation / (cycles - 1) (facts-plant.md 6)."""
 
 WUE_L_PER_KWH = 0.38
-"""[S] facts-plant.md 6: LBNL 2024, average on-site WUE of US data centers 0.38 L/kWh (2023); used only with the
-constant-PUE model."""
+"""[S] facts-plant.md 6: LBNL 2024, average on-site WUE of US data centers 0.38 L/kWh (2023); used only with
+the constant-PUE model."""
 
-# --- Climate ----------------------------------------------------------------------------------------------------
+# --- Climate ------------------------------------------------------------------------------------------------
 
 HOUR_OF_TMIN = 6.0
 HOUR_OF_TMAX = 15.0

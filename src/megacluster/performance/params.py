@@ -22,6 +22,7 @@ class AcceleratorEfficiency(BaseModel):
     kernel_overhead_us: float = Field(ge=0)
     fused_attention: bool
     memory_usable_fraction: float = Field(gt=0, le=1)
+    overlap_slowdown: float = Field(ge=0, lt=1)
     default_network: str
     source: dict[str, str]
 
@@ -36,6 +37,7 @@ class Network(BaseModel):
     scaleout_gb_s_per_gpu: float = Field(gt=0)
     scaleout_efficiency: float = Field(gt=0, le=1)
     scaleout_latency_us: float = Field(ge=0)
+    scaleout_rails_per_collective: int = Field(ge=1)
     scaleup_efficiency: float = Field(gt=0, le=1)
     scaleup_latency_us: float = Field(ge=0)
     source: dict[str, str]
@@ -80,6 +82,7 @@ class Hardware:
     kernel_overhead_s: float
     fused_attention: bool
     usable_fraction: float
+    overlap_slowdown: float
     scaleup_bytes_s: float
     scaleup_efficiency: float
     scaleup_latency_s: float
@@ -87,6 +90,7 @@ class Hardware:
     scaleout_bytes_s: float
     scaleout_efficiency: float
     scaleout_latency_s: float
+    scaleout_rails: int
 
     def gemm_peak_flop_s(self, precision: str) -> float:
         """Dense matrix-multiply peak at a precision. [FLOP/s]"""
@@ -128,6 +132,7 @@ def hardware(
         kernel_overhead_s=eff.kernel_overhead_us * 1e-6,
         fused_attention=eff.fused_attention,
         usable_fraction=eff.memory_usable_fraction,
+        overlap_slowdown=eff.overlap_slowdown,
         # the catalog quotes the bidirectional total; a ring uses one direction per link
         scaleup_bytes_s=acc.scaleup_bandwidth_gb_s * 1e9 / 2.0,
         scaleup_efficiency=net.scaleup_efficiency,
@@ -136,4 +141,5 @@ def hardware(
         scaleout_bytes_s=out_gb_s * 1e9,
         scaleout_efficiency=net.scaleout_efficiency,
         scaleout_latency_s=net.scaleout_latency_us * 1e-6,
+        scaleout_rails=net.scaleout_rails_per_collective,
     )

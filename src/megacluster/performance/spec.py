@@ -48,7 +48,7 @@ class TrainingSpec(BaseModel):
     global_batch: int = Field(ge=1, description="Sequences per optimizer step. [sequences]")
     recompute: Recompute | None = None
     sequence_parallel: bool | None = None
-    zero_stage: Literal[0, 1, 2, 3] | None = None
+    zero_stage: int | None = Field(default=None, ge=0, le=3)
     precision: Precision = "bf16"
     measured_step_time_s: float | None = Field(default=None, gt=0)
     derivation: str = ""
@@ -128,8 +128,8 @@ def geometry(spec: TrainingSpec) -> Geometry:
     )
     target = spec.params_b * 1e9
     best: tuple[float, bool, bool] | None = None
-    for gated in ([spec.ffn_gated] if spec.ffn_gated is not None else [False, True]):
-        for tied in ([spec.tied_embeddings] if spec.tied_embeddings is not None else [True, False]):
+    for gated in [spec.ffn_gated] if spec.ffn_gated is not None else [False, True]:
+        for tied in [spec.tied_embeddings] if spec.tied_embeddings is not None else [True, False]:
             err = abs(count_params(base, gated, tied) - target)
             if best is None or err < best[0]:
                 best = (err, gated, tied)
@@ -165,14 +165,18 @@ def check_spec(spec: TrainingSpec, file: str | None = None, need_layout: bool = 
     if spec.dp is not None:
         if tp * pp * spec.dp * cp != spec.gpus:
             raise InputError(
-                file, "gpus", f"tp*pp*dp*cp = {tp}*{pp}*{spec.dp}*{cp} = {tp * pp * spec.dp * cp} != gpus={spec.gpus}"
+                file,
+                "gpus",
+                f"tp*pp*dp*cp = {tp}*{pp}*{spec.dp}*{cp} = {tp * pp * spec.dp * cp} != gpus={spec.gpus}",
             )
         if spec.dp % ep:
             raise InputError(file, "ep", f"ep={ep} must divide dp={spec.dp}")
         mb = spec.micro_batch or 1
         if spec.global_batch % (spec.dp * mb):
             raise InputError(
-                file, "global_batch", f"{spec.global_batch} is not divisible by dp*micro_batch = {spec.dp * mb}"
+                file,
+                "global_batch",
+                f"{spec.global_batch} is not divisible by dp*micro_batch = {spec.dp * mb}",
             )
     elif spec.gpus % (tp * pp * cp):
         raise InputError(file, "gpus", f"gpus={spec.gpus} is not divisible by tp*pp*cp={tp * pp * cp}")
@@ -182,13 +186,17 @@ def check_spec(spec: TrainingSpec, file: str | None = None, need_layout: bool = 
         raise InputError(file, "ep", f"moe_experts ({spec.moe_experts}) must be divisible by ep={ep}")
     if spec.virtual_stages and spec.virtual_stages > 1 and pp * spec.virtual_stages > spec.layers:
         raise InputError(
-            file, "virtual_stages", f"pp*virtual_stages={pp * spec.virtual_stages} exceeds layers={spec.layers}"
+            file,
+            "virtual_stages",
+            f"pp*virtual_stages={pp * spec.virtual_stages} exceeds layers={spec.layers}",
         )
     if spec.virtual_stages and spec.virtual_stages > 1 and pp == 1:
         raise InputError(file, "virtual_stages", "interleaving needs pp > 1")
 
 
-def spec_from_mapping(data: dict[str, Any], file: str | None = None, need_layout: bool = True) -> TrainingSpec:
+def spec_from_mapping(
+    data: dict[str, Any], file: str | None = None, need_layout: bool = True
+) -> TrainingSpec:
     """A checked TrainingSpec from a flat mapping (TOML table or CSV row); blanks become None. [-]"""
     clean: dict[str, Any] = {}
     for key, value in data.items():

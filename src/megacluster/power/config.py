@@ -1,28 +1,118 @@
-"""The ``[power]`` section of a scenario: grid interconnect, on-site generators and battery."""
+"""The ``[power]`` section of a scenario: grid, generators, battery, dispatch and GPU power capping."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import itertools
 
 from pydantic import Field, field_validator, model_validator
 
 from megacluster import catalog
 from megacluster.errors import unknown_choice_message
+from megacluster.power import constants as k
 from megacluster.scenario.types import DatedValue, Frozen, check_ascending
 
 MAX_BATTERY_C_RATE_PER_H = 4.0
 """[A] Largest accepted battery power/energy ratio. Utility lithium-ion systems are built from 0.25 C (4-hour)
 to about 1-2 C; a ratio above 4 per hour is treated as a unit mistake rather than a design."""
 
+_EPOCH = dt.date(2000, 1, 1)
+
+
+class NoxControl(enum.StrEnum):
+    """NOx control of a gas turbine (EPA AP-42 Table 3.1-1 categories)."""
+
+    UNCONTROLLED = "uncontrolled"
+    DLN = "dln"
+    SCR = "scr"
+
+
+class PermitMode(enum.StrEnum):
+    """What the run does with an air permit's caps."""
+
+    RESPECT = "respect"
+    """Never exceed the caps: the fleet stops (and the campus curtails) instead."""
+    REPORT = "report"
+    """Run as needed and list each exceedance."""
+
+
+class Source(enum.StrEnum):
+    """A supply in the dispatch merit order."""
+
+    GRID = "grid"
+    BATTERY = "battery"
+    GENERATORS = "generators"
+
+
+class DatedPrice(Frozen):
+    """One step of a dated price schedule: holds from ``from`` until the next step."""
+
+    start: dt.date = Field(alias="from", description="First day the price holds")
+    usd_per_mwh: float = Field(ge=-1000, le=10_000, description="Energy price [USD/MWh]")
+
+
+class DatedIntensity(Frozen):
+    """One step of a dated carbon-intensity schedule."""
+
+    start: dt.date = Field(alias="from", description="First day the intensity holds")
+    kg_per_mwh: float = Field(ge=0, le=2000, description="CO2 per MWh delivered [kg/MWh]")
+
+
+def _ascending(steps: tuple[DatedPrice, ...] | tuple[DatedIntensity, ...], what: str) -> None:
+    dates = [s.start for s in steps]
+    for before, after in itertools.pairwise(dates):
+        if after <= before:
+            raise ValueError(
+                f"{what} must be in date order: {after.isoformat()} comes after {before.isoformat()}"
+            )
+
+
+class AirPermit(Frozen):
+    """Yearly caps of an air permit on one generator fleet (e.g. Memphis, July 2025: 87 short tons NOx, 22
+    start-ups a year — facts.md 1.5)."""
+
+    nox_t_per_year: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e6,
+        description="NOx cap per calendar year [t, metric] (87 short tons = 78.9 t)",
+    )
+    starts_per_year: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="Start-ups per year [-]"
+    )
+    mode: PermitMode = Field(default=PermitMode.RESPECT, description="respect (curtail) or report")
+
 
 class GeneratorFleet(Frozen):
-    """A group of identical on-site generating units."""
+    """A group of identical on-site generating units; unset performance fields come from the catalog unit."""
 
     unit: str | None = Field(default=None, description="Generator catalog id")
     rating_mw: float | None = Field(default=None, gt=0, le=2000, description="Explicit unit rating [MW]")
     count: int = Field(ge=0, le=10_000, description="Number of units")
     available_from: dt.date | None = Field(default=None, description="First day the units run")
     available_until: dt.date | None = Field(default=None, description="Last day the units run")
+    heat_rate_btu_per_kwh_hhv: float | None = Field(
+        default=None, ge=3000, le=30_000, description="Full-load ISO heat rate, HHV [Btu/kWh]"
+    )
+    min_load_fraction: float | None = Field(default=None, ge=0, le=1, description="Minimum stable load [-]")
+    min_load_mw: float | None = Field(default=None, ge=0, le=2000, description="Minimum stable load [MW]")
+    startup_s: float | None = Field(default=None, ge=0, le=86400, description="Start to synchronised [s]")
+    ramp_mw_per_min: float | None = Field(
+        default=None, gt=0, le=10_000, description="Up-ramp per unit [MW/min]"
+    )
+    forced_outage_rate: float | None = Field(default=None, ge=0, lt=1, description="Forced outage rate [-]")
+    mean_repair_h: float = Field(
+        default=k.MEAN_REPAIR_H, gt=0, le=8760, description="Mean forced-outage duration [h] ([A] 24 h)"
+    )
+    derate_per_c: float = Field(
+        default=k.DERATE_PER_C,
+        ge=0,
+        le=0.05,
+        description="Output lost per K above 15 °C [1/K] ([D] 0.68 %/K)",
+    )
+    nox_control: NoxControl | None = Field(default=None, description="uncontrolled, dln or scr (AP-42)")
+    permit: AirPermit | None = Field(default=None, description="Optional yearly air permit")
 
     @model_validator(mode="after")
     def _check(self) -> GeneratorFleet:
@@ -32,13 +122,72 @@ class GeneratorFleet(Frozen):
             raise ValueError(unknown_choice_message("generator", self.unit, catalog.generators()))
         if self.available_from and self.available_until and self.available_until < self.available_from:
             raise ValueError("available_until must not be before available_from")
+        if self.min_load_mw is not None and self.min_load_mw > self.unit_rating_mw():
+            raise ValueError(
+                f"min_load_mw {self.min_load_mw:g} is above the unit rating {self.unit_rating_mw():g} MW; "
+                "expected a minimum stable load at or below the rating"
+            )
+        if self.min_load_mw is not None and self.min_load_fraction is not None:
+            raise ValueError("give min_load_mw or min_load_fraction, not both")
         return self
 
+    def _catalog(self) -> catalog.Generator | None:
+        return catalog.generators()[self.unit] if self.unit else None
+
     def unit_rating_mw(self) -> float:
-        """Rating of one unit. [MW]"""
+        """Rating of one unit at ISO conditions. [MW]"""
         if self.rating_mw is not None:
             return self.rating_mw
         return catalog.generators()[str(self.unit)].rating_mw
+
+    def heat_rate(self) -> float:
+        """Full-load ISO heat rate, HHV. [Btu/kWh]"""
+        if self.heat_rate_btu_per_kwh_hhv is not None:
+            return self.heat_rate_btu_per_kwh_hhv
+        unit = self._catalog()
+        return unit.heat_rate_btu_per_kwh_hhv if unit else 9717.0  # NREL ATB 2024 Gas-CT (generators.toml)
+
+    def min_load(self) -> float:
+        """Minimum stable load as a fraction of the rating. [-]"""
+        if self.min_load_mw is not None:
+            return self.min_load_mw / self.unit_rating_mw()
+        if self.min_load_fraction is not None:
+            return self.min_load_fraction
+        unit = self._catalog()
+        return unit.min_load_fraction if unit else 0.5
+
+    def startup(self) -> float:
+        """Time from start command to synchronised output. [s]"""
+        if self.startup_s is not None:
+            return self.startup_s
+        unit = self._catalog()
+        return unit.startup_s if unit else 600.0
+
+    def ramp(self) -> float:
+        """Up-ramp of one unit. [MW/min]"""
+        if self.ramp_mw_per_min is not None:
+            return self.ramp_mw_per_min
+        unit = self._catalog()
+        return (unit.ramp_fraction_per_min if unit else 0.2) * self.unit_rating_mw()
+
+    def outage_rate(self) -> float:
+        """Forced outage rate. [-]"""
+        if self.forced_outage_rate is not None:
+            return self.forced_outage_rate
+        unit = self._catalog()
+        return unit.forced_outage_rate if unit else k.FORCED_OUTAGE_RATE
+
+    def nox_lb_per_mmbtu(self) -> float:
+        """NOx emission factor, HHV. [lb/MMBtu]"""
+        if self.nox_control is not None:
+            return k.NOX_LB_PER_MMBTU[self.nox_control.value]
+        unit = self._catalog()
+        return unit.nox_lb_per_mmbtu if unit else k.NOX_LB_PER_MMBTU["uncontrolled"]
+
+    def co2_kg_per_mmbtu(self) -> float:
+        """CO2 emission factor, HHV. [kg/MMBtu]"""
+        unit = self._catalog()
+        return unit.co2_kg_per_mmbtu if unit else k.CO2_KG_PER_MMBTU
 
 
 class BatteryConfig(Frozen):
@@ -51,6 +200,12 @@ class BatteryConfig(Frozen):
     round_trip_efficiency: float | None = Field(default=None, gt=0, le=1, description="AC round trip [-]")
     available_from: dt.date | None = Field(default=None, description="First day the battery runs")
     initial_soc_fraction: float = Field(default=1.0, ge=0, le=1, description="Start state of charge [-]")
+    soc_min_fraction: float = Field(
+        default=k.BATTERY_SOC_MIN_FRACTION, ge=0, le=1, description="Lowest state of charge [-] ([A] 5 %)"
+    )
+    soc_max_fraction: float = Field(
+        default=k.BATTERY_SOC_MAX_FRACTION, ge=0, le=1, description="Highest state of charge [-] ([A] 100 %)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> BatteryConfig:
@@ -61,8 +216,13 @@ class BatteryConfig(Frozen):
         if self.total_power_mw() > MAX_BATTERY_C_RATE_PER_H * self.total_energy_mwh():
             raise ValueError(
                 f"power_mw {self.total_power_mw():g} is more than {MAX_BATTERY_C_RATE_PER_H:g} x energy_mwh "
-                f"{self.total_energy_mwh():g}: a battery cannot deliver more than {MAX_BATTERY_C_RATE_PER_H:g} "
-                "times its energy per hour (check the units: MW vs MWh)"
+                f"{self.total_energy_mwh():g}: a battery cannot deliver more than "
+                f"{MAX_BATTERY_C_RATE_PER_H:g} times its energy per hour (check the units: MW vs MWh)"
+            )
+        if self.soc_min_fraction >= self.soc_max_fraction:
+            raise ValueError(
+                f"soc_min_fraction {self.soc_min_fraction:g} must be below "
+                f"soc_max_fraction {self.soc_max_fraction:g}"
             )
         return self
 
@@ -91,14 +251,99 @@ class BatteryConfig(Frozen):
         return unit.round_trip_efficiency if unit else 0.85
 
 
+class PowerCapConfig(Frozen):
+    """GPU power capping used before whole blocks are idled."""
+
+    enabled: bool = Field(default=True, description="Cap GPU power before idling blocks")
+    min_fraction: float = Field(
+        default=k.CAP_MIN_FRACTION, gt=0, le=1, description="Deepest cap, fraction of TDP [-] ([P] MIT 60 %)"
+    )
+    throughput_exponent: float = Field(
+        default=k.CAP_THROUGHPUT_EXPONENT,
+        ge=0,
+        le=3,
+        description="Throughput = (cap/uncapped draw)^a [-] ([D] from a [U] 10-15 % loss at 600/700 W)",
+    )
+
+
+class DemandConfig(Frozen):
+    """Bottom-up IT demand settings."""
+
+    gpu_load_fraction: float = Field(
+        default=k.GPU_LOAD_FRACTION, gt=0, le=1, description="Mean GPU draw in training / TDP [-] ([A] 1.0)"
+    )
+    network_tiers: int = Field(default=k.NETWORK_TIERS, ge=1, le=5, description="Switch tiers [-] ([P] 3)")
+    switch_w_per_800g_port: float = Field(
+        default=k.SWITCH_W_PER_800G_PORT, ge=0, le=500, description="Switch power per 800G port [W] ([A])"
+    )
+    optics_w_per_800g: float = Field(
+        default=k.OPTICS_W_PER_800G, ge=0, le=100, description="Optical module power per 800G [W] ([S])"
+    )
+    storage_w_per_gpu: float = Field(
+        default=k.STORAGE_W_PER_GPU, ge=0, le=2000, description="Shared storage per GPU [W] ([A])"
+    )
+
+
+def _default_price() -> tuple[DatedPrice, ...]:
+    return (DatedPrice(start=_EPOCH, usd_per_mwh=k.GRID_PRICE_USD_PER_MWH),)
+
+
+def _default_intensity() -> tuple[DatedIntensity, ...]:
+    return (DatedIntensity(start=_EPOCH, kg_per_mwh=k.GRID_CO2_KG_PER_MWH),)
+
+
 class PowerConfig(Frozen):
-    """Supply: grid interconnect on a dated schedule, generators, battery."""
+    """Supply: grid interconnect on a dated schedule, generators, battery; dispatch and demand settings."""
 
     grid: tuple[DatedValue, ...] = Field(min_length=1, description="Grid interconnect capacity schedule [MW]")
+    grid_price: tuple[DatedPrice, ...] = Field(
+        default_factory=_default_price,
+        min_length=1,
+        description="Grid energy price schedule [USD/MWh] (default $62.3: EIA 2023 TN industrial)",
+    )
+    grid_co2: tuple[DatedIntensity, ...] = Field(
+        default_factory=_default_intensity,
+        min_length=1,
+        description="Grid carbon intensity schedule [kg CO2/MWh] (default 283.5: TVA 2023)",
+    )
+    fuel_price_usd_per_mmbtu: float = Field(
+        default=k.FUEL_PRICE_USD_PER_MMBTU,
+        ge=0,
+        le=200,
+        description="Delivered natural gas price, HHV [USD/MMBtu] (default $3.36: EIA 2023 to power plants)",
+    )
     generators: tuple[GeneratorFleet, ...] = Field(default=(), description="On-site generator fleets")
     battery: BatteryConfig | None = Field(default=None, description="On-site battery")
+    merit_order: tuple[Source, ...] = Field(
+        default=(Source.GRID, Source.BATTERY, Source.GENERATORS),
+        description="Dispatch order of grid, battery and generators",
+    )
+    charge_from_generators: bool = Field(
+        default=True, description="Let running generators' spare output charge the battery"
+    )
+    cap: PowerCapConfig = Field(default_factory=PowerCapConfig, description="GPU power capping")
+    demand: DemandConfig = Field(default_factory=DemandConfig, description="Bottom-up IT demand")
 
     @field_validator("grid")
     @classmethod
     def _grid_in_order(cls, value: tuple[DatedValue, ...]) -> tuple[DatedValue, ...]:
         return check_ascending(value, "the grid schedule")
+
+    @field_validator("grid_price")
+    @classmethod
+    def _price_in_order(cls, value: tuple[DatedPrice, ...]) -> tuple[DatedPrice, ...]:
+        _ascending(value, "the grid price schedule")
+        return value
+
+    @field_validator("grid_co2")
+    @classmethod
+    def _co2_in_order(cls, value: tuple[DatedIntensity, ...]) -> tuple[DatedIntensity, ...]:
+        _ascending(value, "the grid carbon-intensity schedule")
+        return value
+
+    @field_validator("merit_order")
+    @classmethod
+    def _merit(cls, value: tuple[Source, ...]) -> tuple[Source, ...]:
+        if sorted(value) != sorted(Source):
+            raise ValueError("merit_order must name each of 'grid', 'battery' and 'generators' exactly once")
+        return value

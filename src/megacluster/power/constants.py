@@ -1,13 +1,13 @@
 """Default constants of the plant models, each with its source.
 
-Tags as in ``../shared/facts.md``: [P] primary, [S] secondary, [U] unverified placeholder, [D] derived (arithmetic
-shown), [A] assumption (reasoning shown). Catalog numbers (units, servers, climates) live in the data files;
-this module holds the model coefficients and scenario defaults.
+Tags as in ``../shared/facts.md``: [P] primary, [S] secondary, [U] unverified placeholder, [D] derived
+(arithmetic shown), [A] assumption (reasoning shown). Catalog numbers (units, servers, climates) live in the
+data files; this module holds the model coefficients and scenario defaults.
 """
 
 from __future__ import annotations
 
-# --- Grid -------------------------------------------------------------------------------------------------------
+# --- Grid ---------------------------------------------------------------------------------------------------
 
 GRID_PRICE_USD_PER_MWH = 62.3
 """[P] facts-plant.md 2: EIA Electric Power Annual 2023, Tennessee industrial average revenue 6.23 ¢/kWh
@@ -17,15 +17,15 @@ GRID_CO2_KG_PER_MWH = 283.5
 """[D] facts-plant.md 2: TVA 2023 system rate 624.94 lb CO2/MWh x 0.45359 kg/lb = 283.5 kg/MWh (as delivered,
 REC-adjusted)."""
 
-# --- Natural gas ------------------------------------------------------------------------------------------------
+# --- Natural gas --------------------------------------------------------------------------------------------
 
 FUEL_PRICE_USD_PER_MMBTU = 3.36
 """[P] facts-plant.md 3: EIA Electric Power Monthly Table 4.1, natural gas delivered to power plants, 2023
 average $3.36/MMBtu (HHV)."""
 
 CO2_KG_PER_MMBTU = 53.06
-"""[P] facts.md 3: EIA voluntary-reporting coefficient, natural gas weighted national average 53.06 kg CO2/MMBtu
-(HHV)."""
+"""[P] facts.md 3: EIA voluntary-reporting coefficient, natural gas weighted national average
+53.06 kg CO2/MMBtu (HHV)."""
 
 HHV_PER_LHV = 1.1078
 """[D] facts-plant.md 3: DOE H2 Analysis Resource Center, natural gas HHV 1,089 / LHV 983 Btu/ft3 = 1.1078."""
@@ -35,7 +35,7 @@ NOX_LB_PER_MMBTU = {"uncontrolled": 0.32, "dln": 0.0992, "scr": 0.0099}
 uncontrolled 0.32, dry low-NOx 0.0992, selective catalytic reduction 0.0099. Cross-check [D] facts-plant.md 4:
 40 CFR 75 App. F gives 0.00368 lb/MMBtu per ppmvd at 15 % O2 -> DLN 25 ppm = 0.092, SCR 2 ppm = 0.0074."""
 
-# --- Gas-turbine performance ------------------------------------------------------------------------------------
+# --- Gas-turbine performance --------------------------------------------------------------------------------
 
 PARTLOAD_LOAD_FRACTION = (0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.90, 1.00)
 PARTLOAD_RELATIVE_EFFICIENCY = (0.619, 0.701, 0.776, 0.846, 0.905, 0.946, 0.975, 1.000)
@@ -65,14 +65,14 @@ MEAN_REPAIR_H = 24.0
 """[A] mean duration of a forced outage of a mobile turbine package: a day (swap of a module or a part by the
 rental fleet's crew). No published figure found (facts.md 3: NOT FOUND)."""
 
-# --- Battery ----------------------------------------------------------------------------------------------------
+# --- Battery ------------------------------------------------------------------------------------------------
 
 BATTERY_SOC_MIN_FRACTION = 0.05
 BATTERY_SOC_MAX_FRACTION = 1.0
 """[A] catalog energies are usable energies; a 5 % reserve is kept for the battery management system's
 ride-through margin (Tesla's own reserve policy was not found)."""
 
-# --- GPU power capping ------------------------------------------------------------------------------------------
+# --- GPU power capping --------------------------------------------------------------------------------------
 
 CAP_MIN_FRACTION = 0.6
 """[P] facts-plant.md 5: MIT Supercloud ran a system-wide 60 % power cap (Zhao et al., arXiv 2402.18593);
@@ -90,7 +90,7 @@ GPU_LOAD_FRACTION = 1.0
 maximum measured under training (facts-plant.md 5, Latif et al.). Newkirk et al.'s 76 % of 10.2 kW average
 corresponds to 0.88 of TDP with the same components."""
 
-# --- Network and storage (per GPU) ------------------------------------------------------------------------------
+# --- Network and storage (per GPU) --------------------------------------------------------------------------
 
 NETWORK_TIERS = 3
 """[P] facts.md 1.3: NVIDIA on Colossus: 'Across all three tiers of the network fabric'."""
@@ -109,17 +109,19 @@ FRONTEND_NETWORK_FRACTION = 0.125
 
 STORAGE_W_PER_GPU = 25.0
 """[A] shared flash storage: ~2,500 storage servers of ~1 kW for a 100k-GPU cluster ('exabytes of storage',
-facts.md 1.2; Llama 3's Tectonic 7,500 SSD servers serve far more than one cluster) -> 2.5 MW / 100k = 25 W."""
+facts.md 1.2; Llama 3's Tectonic 7,500 SSD servers serve far more than one cluster)
+-> 2.5 MW / 100k = 25 W."""
 
-# --- Households -------------------------------------------------------------------------------------------------
+# --- Households ---------------------------------------------------------------------------------------------
 
 HOME_US_KW = 10_715.0 / 8_760.0
 """[D] facts.md 4: EIA, 2020 average US residential customer 10,715 kWh/yr / 8,760 h = 1.223 kW."""
 
 HOME_TN_KW = 1_128.0 * 12.0 / 8_760.0
-"""[D] facts.md 4: Tennessee 1,128 kWh/month (state table based on EIA 2020, [S]) x 12 / 8,760 h = 1.545 kW."""
+"""[D] facts.md 4: Tennessee 1,128 kWh/month (state table on EIA 2020 data, [S]) x 12 / 8,760 h
+= 1.545 kW."""
 
-# --- Permit -----------------------------------------------------------------------------------------------------
+# --- Permit -------------------------------------------------------------------------------------------------
 
 SHORT_TON_T = 0.90718474
 """[P] definition: one US short ton = 2,000 lb = 0.907 t. The Memphis permit's '87 tons' are short tons."""

@@ -9,6 +9,7 @@ interruption; ``tau`` is compute time between checkpoints.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,12 +105,16 @@ class CheckpointPolicy:
         """Compute time until the next checkpoint given the current mean time to interruption. [s]"""
         if self.fixed_interval_s is not None:
             return self.fixed_interval_s
-        if not np.isfinite(mtti_s):
+        delta = self.stall_s
+        if not math.isfinite(mtti_s):
             tau = self.max_interval_s
         elif self.auto_method is AutoMethod.YOUNG:
-            tau = float(young_interval_s(self.stall_s, mtti_s))
+            tau = math.sqrt(2.0 * delta * mtti_s)
+        elif delta < 2.0 * mtti_s:  # scalar form of daly_interval_s
+            x = delta / (2.0 * mtti_s)
+            tau = math.sqrt(2.0 * delta * mtti_s) * (1.0 + math.sqrt(x) / 3.0 + x / 9.0) - delta
         else:
-            tau = float(daly_interval_s(self.stall_s, mtti_s))
+            tau = mtti_s
         # the background write must finish before the next snapshot; never below the stall itself
         floor = self.write_s if self.mode is CheckpointMode.ASYNC else self.stall_s
         return float(min(max(tau, floor, 1e-9), self.max_interval_s))

@@ -1,0 +1,1 @@
+"""Cooling and climate: hourly ambient, facility overhead versus ambient, water."""

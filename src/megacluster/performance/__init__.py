@@ -1,0 +1,23 @@
+"""Training performance model: FLOP, memory, communication, step time, plan and validation.
+
+Pure, vectorised functions (numpy arrays of layouts in, arrays out) in ``flops``, ``memory``, ``comms`` and
+``step_time``; thin entry points ``estimate``, ``plan``, ``validate_runs`` and ``job_performance`` on top.
+"""
+
+from megacluster.performance.engine_api import JobPerformance, job_performance
+from megacluster.performance.estimate import Estimate, estimate
+from megacluster.performance.plan import plan
+from megacluster.performance.spec import TrainingSpec, load_spec
+from megacluster.performance.validate import ValidationReport, validate_runs
+
+__all__ = [
+    "Estimate",
+    "JobPerformance",
+    "TrainingSpec",
+    "ValidationReport",
+    "estimate",
+    "job_performance",
+    "load_spec",
+    "plan",
+    "validate_runs",
+]

@@ -1,0 +1,158 @@
+"""What the simulation engine asks of the performance model: job throughput on the GPUs it holds. [FLOP/s]"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from megacluster.catalog import ModelShape
+from megacluster.errors import InputError
+from megacluster.performance.estimate import layout_dict, resolve
+from megacluster.performance.layout import Layout
+from megacluster.performance.memory import checkpoint_bytes as checkpoint_size
+from megacluster.performance.params import Hardware
+from megacluster.performance.plan import rank, search_space
+from megacluster.performance.spec import RECOMPUTE_CODES, Geometry, TrainingSpec, geometry
+from megacluster.performance.step_time import evaluate
+
+GIB = 2.0**30
+
+
+@dataclass(frozen=True, eq=False)
+class JobPerformance:
+    """A training job's performance on its parallel layout. Units in the names."""
+
+    model_flop_per_s: float
+    mfu: float
+    layout: dict[str, Any]
+    checkpoint_bytes: float
+    memory_per_gpu_gib: float
+    replica_gpus: int
+    step_time_s: float
+    tokens_per_s: float
+    job_gpus: int
+    throughput_by_replicas: NDArray[np.float64] = field(repr=False)
+
+    def model_flop_per_s_at(self, gpus: NDArray[Any]) -> NDArray[np.float64]:
+        """Job throughput with only `gpus` GPUs: fewer data-parallel replicas, same global batch. [FLOP/s]"""
+        g = np.asarray(gpus, dtype=np.float64)
+        replicas = np.floor(np.maximum(g, 0.0) / self.replica_gpus).astype(np.int64)
+        replicas = np.minimum(replicas, self.throughput_by_replicas.shape[0] - 1)
+        return np.asarray(self.throughput_by_replicas[replicas], dtype=np.float64)
+
+
+def _spec(
+    shape: ModelShape, accelerator_id: str, job_gpus: int, global_batch: int, precision: str
+) -> TrainingSpec:
+    return TrainingSpec(
+        id=shape.id,
+        model=shape.name,
+        params_b=shape.params_b,
+        layers=shape.layers,
+        hidden=shape.hidden,
+        heads=shape.heads,
+        kv_heads=shape.kv_heads,
+        ffn_hidden=shape.ffn_hidden,
+        seq_len=shape.seq_len,
+        vocab=shape.vocab,
+        moe_experts=shape.moe_experts,
+        moe_top_k=shape.moe_top_k,
+        moe_ffn_hidden=shape.moe_ffn_hidden,
+        gpu=accelerator_id,
+        gpus=job_gpus,
+        global_batch=global_batch,
+        precision=precision,
+    )
+
+
+def _given_layout(
+    g: Geometry, hw: Hardware, layout: dict[str, Any], job_gpus: int, global_batch: int
+) -> Layout:
+    tp, pp, cp = int(layout.get("tp", 1)), int(layout.get("pp", 1)), int(layout.get("cp", 1))
+    replica = tp * pp * cp
+    if replica > job_gpus:
+        raise InputError(None, "layout", f"tp*pp*cp = {replica} exceeds the job's {job_gpus} GPUs")
+    if g.heads % tp:
+        raise InputError(None, "layout.tp", f"attention heads ({g.heads}) must be divisible by tp={tp}")
+    if pp > g.layers:
+        raise InputError(None, "layout.pp", f"pipeline stages ({pp}) exceed the layers ({g.layers})")
+    dp = int(layout.get("dp", job_gpus // replica))
+    recompute = layout.get("recompute", "selective")
+    if recompute not in RECOMPUTE_CODES:
+        raise InputError(None, "layout.recompute", f"unknown '{recompute}'; valid: none, selective, full")
+    zero = int(layout.get("zero_stage", 1))
+    return Layout.build(
+        tp=tp,
+        pp=pp,
+        dp=dp,
+        cp=cp,
+        ep=int(layout.get("ep", 1)),
+        v=int(layout.get("virtual_stages", 1)),
+        mb=int(layout.get("micro_batch", 1)),
+        gb=global_batch,
+        recompute=RECOMPUTE_CODES[recompute],
+        sp=float(layout.get("sequence_parallel", tp > 1)),
+        zero=zero,
+        dp_overlap=float(layout.get("dp_overlap", zero >= 1)),
+        fused=float(hw.fused_attention),
+    )
+
+
+def job_performance(
+    shape: ModelShape,
+    accelerator_id: str,
+    job_gpus: int,
+    global_batch: int,
+    precision: str,
+    layout: dict[str, Any] | None = None,
+) -> JobPerformance:
+    """Throughput, MFU, memory and checkpoint size of a job; layout None = the best planned layout. [-]"""
+    if job_gpus < 1:
+        raise InputError(None, "job_gpus", "must be >= 1")
+    spec = _spec(shape, accelerator_id, job_gpus, global_batch, precision)
+    g, hw = resolve(spec)
+    if hw.gemm_peak_flop_s(precision) <= 0:
+        raise InputError(None, "precision", f"{accelerator_id} has no {precision} peak; valid: bf16, fp16")
+    if layout is None:
+        space = search_space(g, hw, job_gpus, global_batch, ragged=True)
+        out = evaluate(g, hw, space, precision)
+        best = rank(out, 1)
+        if best.size == 0:
+            raise InputError(None, "job_gpus", f"no layout of {shape.id} fits in {accelerator_id} memory")
+        chosen = space.take(best[:1])
+    else:
+        chosen = _given_layout(g, hw, layout, job_gpus, global_batch)
+    row = chosen.row(0)
+    replica = row["tp"] * row["pp"] * row["cp"]
+    dp_job = row["dp"]
+    # throughput for every number of replicas 0..dp_job, made non-decreasing
+    reps = np.arange(1, dp_job + 1, dtype=np.float64)
+    cols = {k: np.full(dp_job, float(v)) for k, v in row.items()}
+    cols["dp"] = reps
+    lay_all = Layout.build(**{**cols, "ep": np.minimum(cols["ep"], reps)})
+    res = evaluate(g, hw, lay_all, precision)
+    flop_s = res["model_flop"] / res["step_time_s"]
+    table = np.concatenate([[0.0], np.maximum.accumulate(flop_s)])
+    job = evaluate(g, hw, chosen, precision)
+    job_flop_s = float(table[-1])
+    peak = hw.gemm_peak_flop_s(precision)
+    return JobPerformance(
+        model_flop_per_s=job_flop_s,
+        mfu=job_flop_s / (job_gpus * peak),
+        layout={**layout_dict(row), "dp": dp_job},
+        checkpoint_bytes=checkpoint_size(g),
+        memory_per_gpu_gib=float(job["memory_bytes"][0] / GIB),
+        replica_gpus=replica,
+        step_time_s=float(job["step_time_s"][0]),
+        tokens_per_s=float(job["tokens_per_s"][0]),
+        job_gpus=job_gpus,
+        throughput_by_replicas=table,
+    )
+
+
+def geometry_of(shape: ModelShape) -> Geometry:
+    """The inferred geometry of a catalog model shape. [-]"""
+    return geometry(_spec(shape, "h100-sxm", 8, 8, "bf16"))

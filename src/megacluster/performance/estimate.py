@@ -1,0 +1,161 @@
+"""One configuration: fill the unpublished knobs, evaluate, and report. [-]"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from megacluster.performance.layout import Layout
+from megacluster.performance.params import Hardware, hardware
+from megacluster.performance.spec import RECOMPUTE_CODES, Geometry, TrainingSpec, check_spec, geometry
+from megacluster.performance.step_time import BREAKDOWN_KEYS, evaluate
+
+RECOMPUTE_NAMES = {v: k for k, v in RECOMPUTE_CODES.items()}
+GIB = 2.0**30
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Predicted performance of one configuration. Units in the names; breakdown in [s]."""
+
+    step_time_s: float
+    tokens_per_s: float
+    tflops_per_gpu: float
+    mfu: float
+    memory_per_gpu_gib: float
+    fits: bool
+    breakdown: dict[str, float]
+    layout: dict[str, Any]
+    chosen: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict. [-]"""
+        return {
+            "step_time_s": self.step_time_s,
+            "tokens_per_s": self.tokens_per_s,
+            "tflops_per_gpu": self.tflops_per_gpu,
+            "mfu": self.mfu,
+            "memory_per_gpu_gib": self.memory_per_gpu_gib,
+            "fits": self.fits,
+            "breakdown": self.breakdown,
+            "layout": self.layout,
+            "chosen_defaults": self.chosen,
+        }
+
+
+def layout_dict(row: dict[str, int]) -> dict[str, Any]:
+    """A readable layout from integer codes. [-]"""
+    return {
+        "tp": row["tp"],
+        "pp": row["pp"],
+        "dp": row["dp"],
+        "cp": row["cp"],
+        "ep": row["ep"],
+        "virtual_stages": row["v"],
+        "micro_batch": row["mb"],
+        "global_batch": row["gb"],
+        "recompute": RECOMPUTE_NAMES[row["recompute"]],
+        "sequence_parallel": bool(row["sp"]),
+        "zero_stage": row["zero"],
+        "dp_overlap": bool(row["dp_overlap"]),
+        "fused_attention": bool(row["fused"]),
+    }
+
+
+def estimate_from_arrays(out: dict[str, np.ndarray], lay: Layout, i: int, chosen: dict[str, Any]) -> Estimate:
+    """The Estimate of configuration i of an evaluated batch. [-]"""
+    return Estimate(
+        step_time_s=float(out["step_time_s"][i]),
+        tokens_per_s=float(out["tokens_per_s"][i]),
+        tflops_per_gpu=float(out["tflops_per_gpu"][i]),
+        mfu=float(out["mfu"][i]),
+        memory_per_gpu_gib=float(out["memory_bytes"][i] / GIB),
+        fits=bool(out["fits"][i] > 0),
+        breakdown={k: float(out[k][i]) for k in BREAKDOWN_KEYS},
+        layout=layout_dict(lay.row(i)),
+        chosen=chosen,
+    )
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _virtual_choices(layers: int, pp: int) -> list[int]:
+    if pp <= 1:
+        return [1]
+    return [v for v in range(1, 9) if pp * v <= layers]
+
+
+def candidate_layouts(spec: TrainingSpec, hw: Hardware) -> tuple[Layout, list[str]]:
+    """All layouts that fill the spec's blank knobs (degrees must be given). [-]"""
+    tp, pp, dp = spec.tp or 1, spec.pp or 1, spec.dp or 1
+    cp, ep = spec.cp or 1, spec.ep or 1
+    blanks: list[str] = []
+    per_rank = spec.global_batch // dp
+    mbs = [spec.micro_batch] if spec.micro_batch else [d for d in _divisors(per_rank) if d <= 64]
+    vs = [spec.virtual_stages] if spec.virtual_stages else _virtual_choices(spec.layers, pp)
+    rcs = [RECOMPUTE_CODES[spec.recompute]] if spec.recompute else [0, 1, 2]
+    sps = [int(spec.sequence_parallel)] if spec.sequence_parallel is not None else ([0, 1] if tp > 1 else [0])
+    zs = [spec.zero_stage] if spec.zero_stage is not None else [0, 1, 2, 3]
+    fused = hw.fused_attention if spec.fused_attention is None else spec.fused_attention
+    for name, given in (
+        ("micro_batch", spec.micro_batch),
+        ("virtual_stages", spec.virtual_stages),
+        ("recompute", spec.recompute),
+        ("sequence_parallel", spec.sequence_parallel),
+        ("zero_stage", spec.zero_stage),
+    ):
+        if given is None:
+            blanks.append(name)
+    rows = list(itertools.product(mbs, vs, rcs, sps, zs))
+    cols = np.array(rows, dtype=np.float64)
+    zero = cols[:, 4]
+    overlap = zero >= 1 if spec.dp_overlap is None else np.full(len(rows), spec.dp_overlap)
+    lay = Layout.build(
+        tp=tp,
+        pp=pp,
+        dp=dp,
+        cp=cp,
+        ep=ep,
+        v=cols[:, 1],
+        mb=cols[:, 0],
+        gb=spec.global_batch,
+        recompute=cols[:, 2],
+        sp=cols[:, 3],
+        zero=zero,
+        dp_overlap=overlap,
+        fused=float(fused),
+    )
+    return lay, blanks
+
+
+def best_index(out: dict[str, np.ndarray]) -> int:
+    """Fastest configuration that fits in memory (fastest overall if none fits). [-]"""
+    step = out["step_time_s"]
+    fits = out["fits"] > 0
+    if fits.any():
+        return int(np.argmin(np.where(fits, step, np.inf)))
+    return int(np.argmin(step))
+
+
+def resolve(spec: TrainingSpec, file: str | None = None) -> tuple[Geometry, Hardware]:
+    """Geometry and hardware of a spec. [-]"""
+    g = geometry(spec)
+    hw = hardware(spec.gpu, spec.network, file, spec.scaleout_gb_s_per_gpu)
+    return g, hw
+
+
+def estimate(spec: TrainingSpec, file: str | None = None) -> Estimate:
+    """Predict one configuration; unpublished knobs get the fastest value that fits (see `chosen`). [-]"""
+    check_spec(spec, file, need_layout=True)
+    g, hw = resolve(spec, file)
+    lay, blanks = candidate_layouts(spec, hw)
+    out = evaluate(g, hw, lay, spec.precision)
+    i = best_index(out)
+    est = estimate_from_arrays(out, lay, i, {})
+    chosen = {name: est.layout[name] for name in blanks}
+    return Estimate(**{**est.__dict__, "chosen": chosen})

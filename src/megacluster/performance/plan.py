@@ -1,0 +1,152 @@
+"""Search every parallel layout of a job and rank the ones that fit by step time. [-]"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from numpy.typing import NDArray
+
+from megacluster.errors import InputError
+from megacluster.performance.estimate import Estimate, estimate_from_arrays, resolve
+from megacluster.performance.layout import FloatArray, Layout
+from megacluster.performance.params import Hardware
+from megacluster.performance.spec import Geometry, TrainingSpec, check_spec
+from megacluster.performance.step_time import evaluate
+
+MAX_TP = 64
+MAX_CP = 32
+MAX_VIRTUAL = 8
+MAX_MICRO_BATCH = 16
+
+
+def _divisors(n: int, limit: int | None = None) -> list[int]:
+    top = n if limit is None else min(n, limit)
+    return [d for d in range(1, top + 1) if n % d == 0]
+
+
+def _pipeline_choices(layers: int, gpus_left: int, ragged: bool) -> list[int]:
+    if not ragged:
+        return _divisors(gpus_left, layers)
+    powers = {2**i for i in range(12) if 2**i <= min(layers, gpus_left)}
+    return sorted(powers | {d for d in _divisors(layers) if d <= gpus_left})
+
+
+def degree_combos(g: Geometry, gpus: int, global_batch: int, ragged: bool = False) -> list[tuple[int, ...]]:
+    """Valid (tp, pp, cp, dp, ep) for a GPU count. [-]
+
+    Exact: tp*pp*cp*dp = gpus and dp divides the global batch. Ragged (for the engine):
+    dp = gpus // (tp*pp*cp), leftover GPUs idle, and the last micro-batch of a rank may be partial.
+    """
+    out: list[tuple[int, ...]] = []
+    for tp in _divisors(g.heads, MAX_TP):
+        if (not ragged and gpus % tp) or tp > gpus:
+            continue
+        for pp in _pipeline_choices(g.layers, gpus // tp, ragged):
+            if not ragged and (gpus // tp) % pp:
+                continue
+            left = gpus // (tp * pp)
+            cps = [c for c in (1, 2, 4, 8, 16, 32) if c <= left] if ragged else _divisors(left, MAX_CP)
+            for cp in cps:
+                if g.seq % cp:
+                    continue
+                dp = gpus // (tp * pp * cp)
+                if dp < 1 or (not ragged and global_batch % dp) or dp > global_batch:
+                    continue
+                eps = [e for e in _divisors(dp) if g.experts % e == 0] if g.experts else [1]
+                out.extend((tp, pp, cp, dp, ep) for ep in eps)
+    return out
+
+
+def _cartesian(*axes: NDArray[np.float64]) -> list[FloatArray]:
+    grids = np.meshgrid(*axes, indexing="ij")
+    return [gr.ravel() for gr in grids]
+
+
+def search_space(g: Geometry, hw: Hardware, gpus: int, global_batch: int, ragged: bool = False) -> Layout:
+    """Every layout: degrees x interleaving x micro-batch x recompute x sequence parallel x ZeRO. [-]"""
+    combos = degree_combos(g, gpus, global_batch, ragged)
+    if not combos:
+        raise InputError(
+            None,
+            "gpus",
+            f"no tp*pp*cp*dp = {gpus} with tp dividing heads={g.heads}, pp <= layers={g.layers}, "
+            f"cp dividing seq_len={g.seq} and dp dividing global_batch={global_batch}",
+        )
+    blocks: list[FloatArray] = []
+    for (tp, pp, cp, dp, ep), v in itertools.product(combos, range(1, MAX_VIRTUAL + 1)):
+        if v > 1 and (pp == 1 or pp * v > g.layers):
+            continue
+        per_rank = max(global_batch // dp, 1)
+        mbs = np.array(_divisors(per_rank, MAX_MICRO_BATCH), dtype=np.float64)
+        sps = np.array([0.0, 1.0] if tp > 1 else [0.0])
+        mb, rc, sp, z = _cartesian(mbs, np.arange(3.0), sps, np.arange(4.0))
+        n = mb.shape[0]
+        head = np.array([tp, pp, cp, dp, ep, v], dtype=np.float64)
+        blocks.append(np.column_stack([np.tile(head, (n, 1)), mb, rc, sp, z]))
+    cols = np.concatenate(blocks, axis=0)
+    return Layout.build(
+        tp=cols[:, 0],
+        pp=cols[:, 1],
+        cp=cols[:, 2],
+        dp=cols[:, 3],
+        ep=cols[:, 4],
+        v=cols[:, 5],
+        mb=cols[:, 6],
+        gb=float(global_batch),
+        recompute=cols[:, 7],
+        sp=cols[:, 8],
+        zero=cols[:, 9],
+        dp_overlap=(cols[:, 9] >= 1).astype(np.float64),
+        fused=float(hw.fused_attention),
+    )
+
+
+def rank(out: dict[str, FloatArray], top: int) -> NDArray[np.intp]:
+    """Indices of the `top` fastest layouts that fit. [-]"""
+    step = np.where(out["fits"] > 0, out["step_time_s"], np.inf)
+    k = min(top, int(np.isfinite(step).sum()))
+    if k == 0:
+        return np.zeros(0, dtype=np.intp)
+    part = np.argpartition(step, k - 1)[:k]
+    return part[np.argsort(step[part], kind="stable")]
+
+
+def plan(
+    spec: TrainingSpec, gpus: int | None = None, top: int = 5, file: str | None = None
+) -> list[Estimate]:
+    """The `top` fastest layouts that fit for `gpus` GPUs at the spec's global batch. [-]"""
+    if top < 1:
+        raise InputError(file, "--top", "must be >= 1")
+    n = gpus if gpus is not None else spec.gpus
+    if n < 1:
+        raise InputError(file, "--gpus", "must be >= 1")
+    check_spec(
+        spec.model_copy(
+            update={
+                "tp": None,
+                "pp": None,
+                "dp": None,
+                "cp": None,
+                "ep": None,
+                "virtual_stages": None,
+                "gpus": n,
+            }
+        ),
+        file,
+        need_layout=False,
+    )
+    g, hw = resolve(spec, file)
+    lay = search_space(g, hw, n, spec.global_batch)
+    out = evaluate(g, hw, lay, spec.precision)
+    best = rank(out, top)
+    if best.size == 0:
+        need = float(np.min(out["memory_bytes"])) / 2**30
+        have = hw.hbm_bytes * hw.usable_fraction / 2**30
+        raise InputError(
+            file,
+            "gpus",
+            f"none of {len(lay)} layouts fits in memory: the smallest needs {need:.1f} GiB per GPU, "
+            f"{spec.gpu} offers {have:.1f} GiB; use more GPUs or a GPU with more memory",
+        )
+    return [estimate_from_arrays(out, lay, int(i), {}) for i in best]

@@ -1,0 +1,208 @@
+"""Running a sweep on Ray: a local instance by default, an existing cluster with ``address``.
+
+The driver validates every point first, then submits one task per batch of replicas, writes each finished
+task's rows to its own file as it arrives (so a killed sweep loses only running tasks), and at the end merges
+the files into the results and summary tables, written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from megacluster.errors import InputError
+from megacluster.sweep import store
+from megacluster.sweep.plan import SweepPlan, Task
+from megacluster.sweep.tables import results_table, summary_table
+from megacluster.sweep.work import UnitOfWork, error_rows, run_replicas, simulate_point
+
+PROBE_TIMEOUT_S = 3.0
+"""[A] How long to wait for a Ray cluster's address to answer before calling it unreachable. [s]"""
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What a sweep produced and how much work it did."""
+
+    out_dir: Path
+    results: pd.DataFrame
+    summary: pd.DataFrame
+    rows_computed: int
+    rows_reused: int
+    rows_failed: int
+    tasks_run: int
+    elapsed_s: float
+
+
+def _split_address(address: str) -> tuple[str, int]:
+    bare = address.split("://", 1)[-1].rstrip("/")
+    host, sep, port = bare.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise InputError(
+            "--address", None, f"expected HOST:PORT, ray://HOST:PORT or 'auto' (got {address!r})"
+        )
+    return host.strip("[]"), int(port)
+
+
+def probe_address(address: str, timeout_s: float = PROBE_TIMEOUT_S) -> None:
+    """InputError unless something listens at a Ray cluster's ``HOST:PORT`` (checked with a short timeout)."""
+    if address == "auto":
+        return
+    host, port = _split_address(address)
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return
+    except OSError as exc:
+        raise InputError(
+            "--address", None, f"no Ray cluster answers at {host}:{port} within {timeout_s:g} s ({exc})"
+        ) from None
+
+
+@contextmanager
+def ray_session(address: str | None, workers: int) -> Iterator[None]:
+    """Connect to Ray (or reuse the connection the caller already has); disconnect only what we opened."""
+    import ray
+
+    if ray.is_initialized():
+        yield
+        return
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": True, "logging_level": "ERROR"}
+    try:
+        if address is None:
+            ray.init(num_cpus=workers, **options)
+        else:
+            ray.init(address=address, **{k: v for k, v in options.items() if k != "include_dashboard"})
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise InputError(
+            "--address", None, f"cannot connect to the Ray cluster at {address!r}: {exc}"
+        ) from None
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("points · failures {task.fields[failures]}"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def execute(
+    plan: SweepPlan,
+    out_dir: Path,
+    *,
+    unit: UnitOfWork = simulate_point,
+    workers: int = 1,
+    address: str | None = None,
+    retry_failed: bool = False,
+    console: Console | None = None,
+) -> SweepOutcome:
+    """Run (or resume) a planned sweep into ``out_dir``; see the module docstring."""
+    if workers < 1:
+        raise InputError("--workers", None, f"expected at least 1 worker (got {workers})")
+    out_dir = Path(out_dir)
+    store.check(out_dir, plan)
+    if address is not None:
+        probe_address(address)
+    started = time.perf_counter()
+    previous = store.read_parts(out_dir, drop_failed=retry_failed)
+    tasks = plan.tasks(store.done_pairs(previous))
+    console = console or Console(stderr=True)
+    computed = 0
+    with ray_session(address, workers) if tasks else nullcontext():
+        store.prepare(out_dir, plan)
+        if tasks:
+            computed = _run_tasks(plan, tasks, out_dir, unit, console)
+    rows = store.read_parts(out_dir)
+    results = results_table(rows, plan.fields)
+    summary = summary_table(results, plan.fields)
+    store.write_parquet_atomic(results, out_dir / "results.parquet")
+    store.write_parquet_atomic(summary, out_dir / "summary.parquet")
+    store.write_csv_atomic(summary, out_dir / "summary.csv")
+    failed = int(results["error"].notna().sum()) if len(results) else 0
+    return SweepOutcome(
+        out_dir=out_dir,
+        results=results,
+        summary=summary,
+        rows_computed=computed,
+        rows_reused=len(previous),
+        rows_failed=failed,
+        tasks_run=len(tasks),
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+def _run_tasks(
+    plan: SweepPlan,
+    tasks: list[Task],
+    out_dir: Path,
+    unit: UnitOfWork,
+    console: Console,
+) -> int:
+    import ray
+
+    by_index = {p.index: p for p in plan.points}
+    remaining_per_point: dict[int, int] = {}
+    for task in tasks:
+        remaining_per_point[task.point] = remaining_per_point.get(task.point, 0) + 1
+    computed = 0
+    failures = 0
+    remote = ray.remote(num_cpus=1, max_retries=0)(run_replicas)
+    unit_ref = ray.put(unit)
+    scenario_refs: dict[int, Any] = {}
+    pending: dict[Any, Task] = {}
+    for task in tasks:
+        point = by_index[task.point]
+        if task.point not in scenario_refs:
+            scenario_refs[task.point] = ray.put(point.scenario)
+        ref = remote.remote(
+            unit_ref, scenario_refs[task.point], task.point, point.values, task.replicas, task.seeds
+        )
+        pending[ref] = task
+    with _progress(console) as progress:
+        bar = progress.add_task(plan.spec.name, total=len(remaining_per_point), failures=0)
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
+            for ref in ready:
+                task = pending.pop(ref)
+                point = by_index[task.point]
+                try:
+                    rows = ray.get(ref)
+                except Exception as exc:  # the task died as a whole: record it, go on
+                    first = (str(exc).splitlines() or [""])[0]
+                    message = f"task failed: {type(exc).__name__}: {first}"
+                    rows = error_rows(task.point, point.values, task.replicas, task.seeds, message)
+                store.write_part(out_dir, task.point, task.replicas, rows)
+                computed += len(rows)
+                failures += sum(1 for r in rows if r.get("error"))
+                remaining_per_point[task.point] -= 1
+                finished_point = remaining_per_point[task.point] == 0
+                progress.update(bar, advance=1 if finished_point else 0, failures=failures)
+    return computed

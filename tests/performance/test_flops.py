@@ -1,0 +1,68 @@
+"""FLOP formulas against hand-worked values (Narayanan et al. 2021, Eq. 3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from megacluster.performance.flops import hardware_flop_per_step, model_flop_per_step, narayanan_eq3_flop
+from megacluster.performance.spec import TrainingSpec, geometry
+
+
+def _gpt(layers: int, hidden: int, heads: int, vocab: int = 51200) -> TrainingSpec:
+    return TrainingSpec(
+        params_b=12 * layers * hidden**2 / 1e9,
+        layers=layers,
+        hidden=hidden,
+        heads=heads,
+        ffn_hidden=4 * hidden,
+        seq_len=2048,
+        vocab=vocab,
+        gpu="a100-sxm4-80gb",
+        gpus=8,
+        global_batch=512,
+    )
+
+
+def test_eq3_hand_worked_value() -> None:
+    # N21-T1-1: 96*512*2048*24*2304^2*(1+2048/13824+51200/884736) = 1.5467e16 (published_runs.csv derivation)
+    assert narayanan_eq3_flop(512, 2048, 24, 2304, 51200) == pytest.approx(1.5467e16, rel=1e-4)
+
+
+@pytest.mark.parametrize(("layers", "hidden", "heads"), [(24, 2304, 24), (96, 12288, 96), (128, 25600, 160)])
+def test_full_recompute_hardware_flop_is_eq3(layers: int, hidden: int, heads: int) -> None:
+    g = geometry(_gpt(layers, hidden, heads))
+    hw = hardware_flop_per_step(g, 512.0, 2.0)
+    assert float(hw[0]) == pytest.approx(narayanan_eq3_flop(512, 2048, layers, hidden, 51200), rel=1e-12)
+
+
+def test_model_flop_is_three_quarters_of_eq3_without_logit_recompute() -> None:
+    # model FLOP = 72*B*s*l*h^2*(1 + s/6h + V/12lh): forward+backward, no recompute
+    b, s, l, h, v = 512, 2048, 24, 2304, 51200
+    g = geometry(_gpt(l, h, 24))
+    expected = 72.0 * b * s * l * h**2 * (1 + s / (6 * h) + v / (12 * l * h))
+    assert float(model_flop_per_step(g, b)[0]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_selective_recompute_adds_only_attention_core() -> None:
+    b, s, l, h = 4, 2048, 48, 6144
+    g = geometry(_gpt(l, h, 64))
+    extra = hardware_flop_per_step(g, b, 1.0) - model_flop_per_step(g, b)
+    assert float(extra[0]) == pytest.approx(4.0 * s * h * l * b * s, rel=1e-12)  # QK^T and AV: 4*s*h per token
+
+
+def test_moe_flop_follows_active_parameters() -> None:
+    spec = _gpt(32, 4096, 32).model_copy(
+        update={"moe_experts": 8, "moe_top_k": 2, "moe_ffn_hidden": 14336, "ffn_hidden": 14336, "params_b": 47}
+    )
+    g = geometry(spec)
+    tokens = 1024.0 * 2048
+    six_n = 6.0 * g.active_params() * tokens
+    assert float(model_flop_per_step(g, 1024.0)[0]) == pytest.approx(six_n, rel=0.15)
+    assert g.active_params() < 0.4 * g.params()
+
+
+def test_vectorised_over_batches() -> None:
+    g = geometry(_gpt(24, 2304, 24))
+    out = model_flop_per_step(g, np.array([1.0, 2.0, 4.0]))
+    assert out[1] == pytest.approx(2 * out[0]) and out[2] == pytest.approx(4 * out[0])

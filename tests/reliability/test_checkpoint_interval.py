@@ -1,0 +1,87 @@
+"""Young and Daly against published worked values; write time; the policy's bounds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize_scalar
+
+from megacluster.reliability.checkpoint import (
+    AutoMethod,
+    CheckpointMode,
+    CheckpointPolicy,
+    checkpoint_bytes,
+    daly_expected_wall_s,
+    daly_interval_s,
+    write_time_s,
+    young_interval_s,
+)
+
+MIN = 60.0
+
+
+@pytest.mark.parametrize(
+    ("mtti_min", "expected_min", "tol_min"),
+    [(24 * 60, 117.0, 0.5), (6 * 60, 57.0, 0.5), (15, 9.1, 0.05)],
+)
+def test_daly_worked_examples(mtti_min: float, expected_min: float, tol_min: float) -> None:
+    # [P] Daly, FGCS 22 (2006), abstract: R = 10 min, delta = 5 min (facts.md 5.4); R does not enter eq. 37
+    tau = float(daly_interval_s(5 * MIN, mtti_min * MIN)) / MIN
+    assert tau == pytest.approx(expected_min, abs=tol_min)
+
+
+def test_young_formula() -> None:
+    assert float(young_interval_s(5 * MIN, 24 * 60 * MIN)) == pytest.approx(120 * MIN)
+    assert float(young_interval_s(0.0, 3600.0)) == 0.0
+
+
+def test_daly_falls_back_to_mtti_when_cost_is_large() -> None:
+    assert float(daly_interval_s(3000.0, 1000.0)) == 1000.0
+
+
+def test_daly_is_vectorised() -> None:
+    out = daly_interval_s(np.array([300.0, 300.0]), np.array([86400.0, 900.0]))
+    assert out.shape == (2,)
+    assert out[0] > out[1]
+
+
+def test_daly_close_to_exact_optimum_of_expected_wall_time() -> None:
+    # the optimum of Daly's exact expected-wall-time model, found numerically, vs the eq. 37 estimate
+    for mtti in (900.0, 3600.0, 6 * 3600.0):
+        best = minimize_scalar(
+            lambda tau, m=mtti: float(daly_expected_wall_s(1.0, tau, 60.0, 300.0, m)),
+            bounds=(1.0, 10 * mtti),
+            method="bounded",
+            options={"xatol": 1e-6},
+        ).x
+        assert float(daly_interval_s(60.0, mtti)) == pytest.approx(best, rel=0.02)
+
+
+def test_write_time_from_size_and_bandwidth() -> None:
+    size = checkpoint_bytes(405e9)  # 14 B per parameter
+    assert size == pytest.approx(5.67e12)
+    assert write_time_s(size, 2.0) == pytest.approx(2.835)
+
+
+@pytest.mark.parametrize("bad", [-1.0, math.nan])
+def test_write_time_rejects_bad_size(bad: float) -> None:
+    with pytest.raises(ValueError, match="checkpoint size"):
+        write_time_s(bad, 2.0)
+
+
+def test_policy_auto_uses_current_mtti_and_floors() -> None:
+    sync = CheckpointPolicy(CheckpointMode.SYNC, write_s=60.0, stall_s=60.0, fixed_interval_s=None)
+    assert sync.interval_s(3600.0) == pytest.approx(float(daly_interval_s(60.0, 3600.0)))
+    assert sync.interval_s(4 * 3600.0) > sync.interval_s(3600.0)  # fewer failures, longer interval
+    assert sync.interval_s(math.inf) == sync.max_interval_s
+    young = CheckpointPolicy(
+        CheckpointMode.SYNC, write_s=60.0, stall_s=60.0, fixed_interval_s=None, auto_method=AutoMethod.YOUNG
+    )
+    assert young.interval_s(3600.0) == pytest.approx(math.sqrt(2 * 60 * 3600))
+    # asynchronous: the background write must end before the next snapshot
+    asyn = CheckpointPolicy(CheckpointMode.ASYNC, write_s=600.0, stall_s=1.0, fixed_interval_s=None)
+    assert asyn.interval_s(3600.0) == 600.0
+    fixed = CheckpointPolicy(CheckpointMode.SYNC, write_s=60.0, stall_s=60.0, fixed_interval_s=1800.0)
+    assert fixed.interval_s(10.0) == 1800.0

@@ -1,0 +1,89 @@
+"""Stand-ins for the simulator in sweep tests: fast, deterministic, countable."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from megacluster.scenario.schema import Scenario
+
+TINY = """
+name = "tiny"
+[simulation]
+start = 2024-07-01
+horizon_days = 3
+step = "1h"
+seed = 0
+[site]
+climate = "memphis"
+[[fleet]]
+accelerator = "h100-sxm"
+count = 1024
+install_start = 2024-07-01
+install_end = 2024-07-02
+[power]
+grid = [ { from = 2024-07-01, mw = 1 } ]
+[[power.generators]]
+unit = "mobile-2p5mw"
+count = 1
+available_from = 2024-07-01
+[facility]
+pue = 1.2
+[training]
+model = "gpt3-175b"
+target_flop = 1e21
+job_gpus = 512
+global_batch = 512
+"""
+
+
+@dataclass(frozen=True)
+class CountingUnit:
+    """A fake ``simulate_point``: figures from the scenario and the seed; appends one line per call to
+    ``log`` (a file, so calls are counted across Ray worker processes); raises when the generator count is
+    ``fail_at``."""
+
+    log: Path
+    fail_at: int | None = None
+    delay_s: float = 0.0
+
+    def __call__(self, scenario: Scenario, seed: int) -> dict[str, Any]:
+        time.sleep(self.delay_s)
+        with self.log.open("a", encoding="utf-8") as handle:
+            handle.write(f"{seed}\n")
+        count = scenario.power.generators[0].count
+        if self.fail_at is not None and count == self.fail_at:
+            raise RuntimeError(f"boom at {count} generators")
+        rng = np.random.default_rng(seed)
+        supply = scenario.power.grid[0].mw + 2.5 * count
+        return {
+            "supply_capacity_peak_mw": supply,
+            "gpus_powered_mean": min(1024.0, supply / 0.0017) * rng.uniform(0.9, 1.0),
+            "training.finished": bool(rng.uniform() < 0.5),
+            "training.finish_day": float(rng.uniform(1, 3)) if count > 2 else None,
+            "scenario": scenario.name,
+        }
+
+
+def calls(log: Path) -> int:
+    """How many times the unit ran."""
+    return len(log.read_text("utf-8").splitlines()) if log.exists() else 0
+
+
+def main() -> None:
+    """``python sweep_fakes.py SWEEP OUT LOG``: run a sweep with a slow counting unit (to be killed)."""
+    from ray import cloudpickle
+
+    from megacluster.sweep import run_sweep
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    run_sweep(sys.argv[1], sys.argv[2], workers=2, unit=CountingUnit(Path(sys.argv[3]), delay_s=0.3))
+
+
+if __name__ == "__main__":
+    main()
