@@ -23,5 +23,7 @@ def test_partial_last_server_and_monotone() -> None:
 
 
 def test_single_day_window() -> None:
-    got = installed_gpus(np.array([0.0, 5.0]), count=16, install_start_s=5.0, install_end_s=5.0, gpus_per_server=8)
+    got = installed_gpus(
+        np.array([0.0, 5.0]), count=16, install_start_s=5.0, install_end_s=5.0, gpus_per_server=8
+    )
     assert got.tolist() == [0, 16]

@@ -48,12 +48,20 @@ def test_selective_recompute_adds_only_attention_core() -> None:
     b, s, l, h = 4, 2048, 48, 6144
     g = geometry(_gpt(l, h, 64))
     extra = hardware_flop_per_step(g, b, 1.0) - model_flop_per_step(g, b)
-    assert float(extra[0]) == pytest.approx(4.0 * s * h * l * b * s, rel=1e-12)  # QK^T and AV: 4*s*h per token
+    assert float(extra[0]) == pytest.approx(
+        4.0 * s * h * l * b * s, rel=1e-12
+    )  # QK^T and AV: 4*s*h per token
 
 
 def test_moe_flop_follows_active_parameters() -> None:
     spec = _gpt(32, 4096, 32).model_copy(
-        update={"moe_experts": 8, "moe_top_k": 2, "moe_ffn_hidden": 14336, "ffn_hidden": 14336, "params_b": 47}
+        update={
+            "moe_experts": 8,
+            "moe_top_k": 2,
+            "moe_ffn_hidden": 14336,
+            "ffn_hidden": 14336,
+            "params_b": 47,
+        }
     )
     g = geometry(spec)
     tokens = 1024.0 * 2048

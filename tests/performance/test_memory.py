@@ -15,8 +15,19 @@ SBH = S * B * H
 
 def _layout(tp: int, sp: int, recompute: int, zero: int = 0, dp: int = 1) -> Layout:
     return Layout.build(
-        tp=tp, pp=1, dp=dp, cp=1, ep=1, v=1, mb=B, gb=B * dp, recompute=recompute, sp=sp, zero=zero,
-        dp_overlap=0, fused=0,
+        tp=tp,
+        pp=1,
+        dp=dp,
+        cp=1,
+        ep=1,
+        v=1,
+        mb=B,
+        gb=B * dp,
+        recompute=recompute,
+        sp=sp,
+        zero=zero,
+        dp_overlap=0,
+        fused=0,
     )
 
 

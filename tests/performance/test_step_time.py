@@ -36,11 +36,24 @@ def test_more_gpus_at_fixed_per_gpu_work_never_lose_throughput(gpt3_spec: Traini
     dps = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], dtype=np.float64)
     for zero in (0, 1, 3):
         lay = Layout.build(
-            tp=8, pp=8, dp=dps, cp=1, ep=1, v=3, mb=1, gb=64 * dps, recompute=1, sp=1, zero=zero,
-            dp_overlap=float(zero >= 1), fused=0,
+            tp=8,
+            pp=8,
+            dp=dps,
+            cp=1,
+            ep=1,
+            v=3,
+            mb=1,
+            gb=64 * dps,
+            recompute=1,
+            sp=1,
+            zero=zero,
+            dp_overlap=float(zero >= 1),
+            fused=0,
         )
         tokens = evaluate(g, hw, lay, "fp16")["tokens_per_s"]
-        assert np.all(np.diff(tokens) > 0)
+        # ZeRO-3 from 1 to 2 replicas changes the work per GPU (parameters start to be gathered)
+        start = 1 if zero == 3 else 0
+        assert np.all(np.diff(tokens[start:]) > 0)
 
 
 def test_vectorised_equals_one_at_a_time(space: tuple) -> None:
@@ -79,16 +92,31 @@ def test_fp8_is_faster_than_bf16_on_h100(gpt3_spec: TrainingSpec) -> None:
 
 
 def test_recompute_costs_time_and_saves_memory(gpt3_spec: TrainingSpec) -> None:
-    ests = {rc: estimate(gpt3_spec.model_copy(update={"recompute": rc})) for rc in ("none", "selective", "full")}
+    ests = {
+        rc: estimate(gpt3_spec.model_copy(update={"recompute": rc})) for rc in ("none", "selective", "full")
+    }
     assert ests["none"].step_time_s <= ests["selective"].step_time_s < ests["full"].step_time_s
-    assert ests["full"].memory_per_gpu_gib < ests["selective"].memory_per_gpu_gib < ests["none"].memory_per_gpu_gib
+    assert (
+        ests["full"].memory_per_gpu_gib
+        < ests["selective"].memory_per_gpu_gib
+        < ests["none"].memory_per_gpu_gib
+    )
 
 
 def test_gqa_context_and_expert_parallel_run(gpt3_spec: TrainingSpec) -> None:
     moe = gpt3_spec.model_copy(
         update={
-            "gpu": "h100-sxm", "precision": "bf16", "kv_heads": 8, "moe_experts": 16, "moe_top_k": 2,
-            "moe_ffn_hidden": 12288, "gpus": 1024, "dp": 8, "cp": 2, "ep": 8, "global_batch": 64,
+            "gpu": "h100-sxm",
+            "precision": "bf16",
+            "kv_heads": 8,
+            "moe_experts": 16,
+            "moe_top_k": 2,
+            "moe_ffn_hidden": 12288,
+            "gpus": 1024,
+            "dp": 8,
+            "cp": 2,
+            "ep": 8,
+            "global_batch": 64,
             "params_b": 700,
         }
     )

@@ -68,7 +68,9 @@ def test_invalid_toml(write_scenario: Callable[..., Path]) -> None:
     assert "invalid TOML" in str(err)
 
 
-def test_unknown_accelerator_suggests_nearest(write_scenario: Callable[..., Path], small_scenario_text: str) -> None:
+def test_unknown_accelerator_suggests_nearest(
+    write_scenario: Callable[..., Path], small_scenario_text: str
+) -> None:
     err = _error_for(small_scenario_text.replace('"h100-sxm"', '"h100-sxn"'), write_scenario)
     assert err.field == "fleet[0].accelerator"
     assert "did you mean 'h100-sxm'" in str(err)
@@ -101,7 +103,9 @@ def test_extends_unknown_preset(write_scenario: Callable[..., Path]) -> None:
     assert "did you mean" in str(err)
 
 
-def test_unknown_field_suggests_nearest(write_scenario: Callable[..., Path], small_scenario_text: str) -> None:
+def test_unknown_field_suggests_nearest(
+    write_scenario: Callable[..., Path], small_scenario_text: str
+) -> None:
     err = _error_for(small_scenario_text.replace("horizon_days", "horizon_dayz"), write_scenario)
     assert "horizon_days" in str(err)
 

@@ -91,7 +91,7 @@ def test_inline_scenario_with_extends(client: TestClient) -> None:
         (
             {"preset": "colossus-2024", "overrides": {"power.generators[0].count": -3}},
             "power.generators[0].count",
-            ">= 0",
+            "greater than or equal to 0",
         ),
         ({"preset": "colossus-2024", "overrides": {"fleet[0].count": 0}}, "fleet[0].count", "greater than 0"),
         (

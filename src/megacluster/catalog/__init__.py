@@ -6,11 +6,9 @@ Each catalog is a TOML file whose top-level tables are entries keyed by id. Ever
 
 from megacluster.catalog.hardware import Accelerator, ModelShape
 from megacluster.catalog.plant import (
-
     Battery,
     Climate,
     Generator,
-
     Server,
 )
 from megacluster.catalog.store import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
@@ -71,14 +72,15 @@ def models() -> dict[str, ModelShape]:
 
 def get(kind: str, key: str) -> Any:
     """One entry of a catalog by kind (``accelerators``, ``servers`` …) and id; InputError if unknown."""
-    table: dict[str, Any] = {
+    loaders: dict[str, Callable[[], Mapping[str, Any]]] = {
         "accelerators": accelerators,
         "servers": servers,
         "generators": generators,
         "batteries": batteries,
         "climates": climates,
         "models": models,
-    }[kind]()
+    }
+    table = loaders[kind]()
     if key not in table:
         raise InputError(None, None, unknown_choice_message(kind.rstrip("s"), key, table))
     return table[key]

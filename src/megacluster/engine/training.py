@@ -15,9 +15,20 @@ from megacluster.scenario.schema import DEFAULT_MFU, Scenario
 class JobThroughput(Protocol):
     """What the engine needs from a performance model of the training job."""
 
-    replica_gpus: int
-    mfu: float
-    checkpoint_bytes: float | None
+    @property
+    def replica_gpus(self) -> int:
+        """GPUs in one data-parallel replica (tp x pp x cp). [-]"""
+        ...
+
+    @property
+    def mfu(self) -> float:
+        """Model FLOP utilisation at the job's full size. [-]"""
+        ...
+
+    @property
+    def checkpoint_bytes(self) -> float | None:
+        """Size of one checkpoint (weights + optimizer states). [B]"""
+        ...
 
     def model_flop_per_s_at(self, gpus: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """Job throughput when it holds ``gpus`` GPUs. [FLOP/s]"""
@@ -53,7 +64,11 @@ def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
     accel = scenario.training_accelerator()
     shape = training.shape()
     precision = training.precision.value
-    peak = accel.peak_flop_s(precision) if precision != "fp8" or accel.fp8_dense_tflops else accel.bf16_dense_tflops * 1e12
+    peak = (
+        accel.peak_flop_s(precision)
+        if precision != "fp8" or accel.fp8_dense_tflops
+        else accel.bf16_dense_tflops * 1e12
+    )
     if training.mfu is not None:
         replica = training.layout.tp * training.layout.pp * training.layout.cp if training.layout else 8
         return (

@@ -96,19 +96,21 @@ def evaluate(g: Geometry, hw: Hardware, lay: Layout, precision: str = "bf16") ->
     dom = hw.domain_gpus
     one = np.ones_like(t)
     k_tp = local_members(t, one, dom)
-    tp_passes = 4.0 + np.where(rc >= 2, 2.0, 0.0)
-    tp_comm = tp_passes * ring_time(tok * h * ACT_BYTES, t, k_tp, 2.0, hw)
+    ar = ring_time(tok * h * ACT_BYTES, t, k_tp, 2.0, hw)
+    full_rc = np.where(rc >= 2, 1.0, 0.0)
+    tp_fwd, tp_bwd = 2.0 * ar, (2.0 + 2.0 * full_rc) * ar
     k_cp = local_members(cp, t, dom)
     kv_step = p2p_time(ACT_BYTES * tok * 2.0 * kv / t, (k_cp < cp).astype(np.float64), hw)
     ring_kv = np.where(cp > 1, (cp - 1.0) * kv_step, 0.0)
-    cp_passes = np.maximum(ring_kv - core, 0.0) + np.maximum(2.0 * ring_kv - 2.0 * core, 0.0)
-    cp_comm = cp_passes + np.where(rc >= 2, np.maximum(ring_kv - core, 0.0), 0.0)
+    cp_fwd = np.maximum(ring_kv - core, 0.0)
+    cp_bwd = np.maximum(2.0 * ring_kv - 2.0 * core, 0.0) + full_rc * cp_fwd
     if g.experts:
         k_ep = local_members(lay.ep, t * cp, dom)
         a2a = all_to_all_time(tok * g.top_k * h * ACT_BYTES / t, lay.ep, k_ep, hw)
-        ep_comm = (4.0 + np.where(rc >= 2, 2.0, 0.0)) * a2a
     else:
-        ep_comm = np.zeros_like(t)
+        a2a = np.zeros_like(t)
+    ep_fwd, ep_bwd = 2.0 * a2a, (2.0 + 2.0 * full_rc) * a2a
+    tp_comm, cp_comm, ep_comm = tp_fwd + tp_bwd, cp_fwd + cp_bwd, ep_fwd + ep_bwd
 
     # --- one micro-batch through the busiest stage ---
     ls = stage_layers(g, lay)
@@ -130,8 +132,9 @@ def evaluate(g: Geometry, hw: Hardware, lay: Layout, precision: str = "bf16") ->
     z = lay.zero
     reduce = ring_time(p * gbytes, lay.dp, k_dp, np.where(z >= 1, 1.0, 2.0), hw)
     gather = np.where(z >= 1, ring_time(p * ACT_BYTES, lay.dp, k_dp, 1.0, hw), 0.0)
-    bwd_stage = ls * (bwd + recomp)
-    fwd_stage = ls * fwd
+    # windows a data-parallel collective can hide behind: the stage's forward and backward wall time
+    fwd_stage = ls * (fwd + tp_fwd + cp_fwd + ep_fwd)
+    bwd_stage = ls * (bwd + recomp + tp_bwd + cp_bwd + ep_bwd)
     # bucketed collectives: one bucket per layer, so the ring latency is paid per layer
     lat = ls * dp_latency(lay.dp, k_dp, hw)
     slow = hw.overlap_slowdown

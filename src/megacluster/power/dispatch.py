@@ -225,7 +225,20 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
     gpos = merit.index(Source.GENERATORS)
     grid_before_gen = merit.index(Source.GRID) < gpos
     batt_before_gen = merit.index(Source.BATTERY) < gpos
-    lead_h = max((g.startup_steps for g in gens), default=0) * dt_h + dt_h
+    # the merit order decides what is called upon first (commitment); once units run, their output is used
+    # before the battery's, so a battery ahead of the generators bridges start-ups instead of cycling
+    order = list(merit)
+    if batt_before_gen:
+        order.remove(Source.BATTERY)
+        order.insert(order.index(Source.GENERATORS) + 1, Source.BATTERY)
+    # the battery counts as firm only while it can carry the gap through a start-up and the ramp to full load
+    lead_steps = 1
+    for g in gens:
+        peak_cap = float(g.unit_cap_mw.max(initial=0.0))
+        ramp_steps = math.ceil(peak_cap / g.ramp_mw_per_step) if g.ramp_mw_per_step > 0 else 0
+        lead_steps = max(lead_steps, g.startup_steps + ramp_steps + 1)
+    lead_h = lead_steps * dt_h
+    unit_peak = max((float(g.unit_cap_mw.max(initial=0.0)) for g in gens), default=0.0)
 
     on = [0] * ng
     starting: list[deque[int]] = [deque() for _ in range(ng)]
@@ -265,8 +278,12 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
             firm_start = firm_stop
             if batt_before_gen and pb > 0.0:
                 firm_start += min(pb, max(soc - smin, 0.0) * eta / lead_h)
-            need_start = want - firm_start
-            need_keep = want - firm_stop
+            # running units also refill a battery that is not full: at most one unit's worth beyond spare grid
+            charge_want = 0.0
+            if inp.charge_from_generators and chg_max > 0.0:
+                charge_want = max(min(chg_max, unit_peak) - max(gc - want, 0.0), 0.0)
+            need_start = want - firm_start + charge_want
+            need_keep = want - firm_stop + charge_want
             for g in range(ng):
                 gi = gens[g]
                 uc = ucap[g][t]
@@ -302,7 +319,7 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
                         else:
                             for _ in range(add):
                                 q.append(t + gi.startup_steps)
-                elif total > n_keep:
+                elif total > n_keep and gi.starts_cap is None:
                     drop = total - n_keep
                     while drop and q:
                         q.pop()
@@ -354,7 +371,7 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         grid_use = 0.0
         dis = 0.0
         g_tot = 0.0
-        for src in merit:
+        for src in order:
             if src is Source.GRID:
                 x = rem if rem < gc else gc
                 grid_use = x

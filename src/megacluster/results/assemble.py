@@ -94,7 +94,9 @@ def _training_summary(run: ReplicaRun, scenario: Scenario, grid: TimeGrid) -> di
         "checkpoint_overhead_hours": job.checkpoint_overhead_s / 3600.0,
         "waiting_hours": job.waiting_s / 3600.0,
         "wall_hours": job.wall_s / 3600.0,
-        "checkpoint_interval_min": float(job.checkpoint_interval_s) / 60.0,
+        "checkpoint_interval_min": (
+            None if job.checkpoint_interval_s is None else float(job.checkpoint_interval_s) / 60.0
+        ),
         "job_gpus_mean": float(np.mean(run.job_gpus)),
     }
 
@@ -115,7 +117,7 @@ def _median_tree(trees: Sequence[Any]) -> Any:
     if isinstance(first, int | float) and not isinstance(first, bool):
         values = [float(t) for t in trees if t is not None]
         med = float(np.median(values))
-        return int(round(med)) if isinstance(first, int) else med
+        return round(med) if isinstance(first, int) else med
     return first
 
 
@@ -164,7 +166,15 @@ def _events(runs: Sequence[ReplicaRun], grid: TimeGrid) -> pd.DataFrame:
         frames.append(frame)
     if not frames:
         return pd.DataFrame(
-            {"replica": [], "time": [], "time_s": [], "kind": [], "cause": [], "gpus_affected": [], "work_lost_s": []}
+            {
+                "replica": [],
+                "time": [],
+                "time_s": [],
+                "kind": [],
+                "cause": [],
+                "gpus_affected": [],
+                "work_lost_s": [],
+            }
         )
     return pd.concat(frames, ignore_index=True)
 

@@ -78,47 +78,65 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
     table = Table(title="Month by month", show_header=True)
     for col in ["month", "installed", "powered (mean)", "supply MW", "facility MW", "grid MW", "gen. MW"]:
         table.add_column(col, justify="right")
-    for month, row in monthly.iterrows():
+    for month, month_row in monthly.iterrows():
         stamp = month if isinstance(month, dt.date) else None
         table.add_row(
             stamp.strftime("%Y-%m") if stamp else str(month),
-            _num(row["gpus_installed"]),
-            _num(row["gpus_powered_mean"]),
-            _num(row["supply_mw_mean"], ",.1f"),
-            _num(row["facility_mw_mean"], ",.1f"),
-            _num(row["grid_mw_mean"], ",.1f"),
-            _num(row["generators_mw_mean"], ",.1f"),
+            _num(month_row["gpus_installed"]),
+            _num(month_row["gpus_powered_mean"]),
+            _num(month_row["supply_mw_mean"], ",.1f"),
+            _num(month_row["facility_mw_mean"], ",.1f"),
+            _num(month_row["grid_mw_mean"], ",.1f"),
+            _num(month_row["generators_mw_mean"], ",.1f"),
         )
     console.print(table)
     t = s.get("training")
     if isinstance(t, dict):
         console.print("[bold]Training[/bold]")
-        done = t["completed_flop"] / t["target_flop"] if t["target_flop"] else 0.0
-        if t.get("finished"):
-            console.print(
-                f"  Finished on day {t['finish_day']:.1f} ({t['finish_date']}): {t['target_flop']:.3g} FLOP."
-            )
-        else:
-            console.print(f"  Not finished in the horizon: {t['completed_flop']:.3g} of {t['target_flop']:.3g} FLOP ({done:.0%}).")
-        if s["replicas"] > 1:
-            console.print(
-                f"  Finish date P10 / P50 / P90: {t.get('finish_date_p10') or 'not finished'} / "
-                f"{t.get('finish_date_p50') or 'not finished'} / {t.get('finish_date_p90') or 'not finished'}"
-                f" ({t['finished_fraction']:.0%} of replicas finished)"
-            )
-        console.print(
-            f"  MFU {_num(t.get('mfu'), '.1%')} ({t.get('throughput_source', '')}); layout {t.get('layout') or '-'}"
-        )
-        inter = t["interruptions"]
-        console.print(
-            f"  Interruptions: {inter['unexpected']} unexpected, {inter['planned']} planned; goodput "
-            f"{t['goodput']:.1%}; lost {t['lost_hours']:.0f} h, checkpoints {t['checkpoint_overhead_hours']:.0f} h, "
-            f"checkpoint every {t['checkpoint_interval_min']:.1f} min."
-        )
-        if s["replicas"] > 1:
-            console.print(
-                f"  Goodput P10-P90 {t['goodput_p10']:.1%}-{t['goodput_p90']:.1%}; unexpected interruptions "
-                f"P10-P90 {t['interruptions_p10']:.0f}-{t['interruptions_p90']:.0f}."
-            )
+        for line in training_lines(t, int(s["replicas"])):
+            console.print(f"  {line}")
     if out_dir is not None:
         console.print(f"Results written to {out_dir}/")
+
+
+def training_lines(t: dict[str, Any], replicas: int) -> list[str]:
+    """The training outcome in plain words: finish, band, MFU, and what the failures cost."""
+    lines = []
+    if t.get("finished"):
+        lines.append(
+            f"Finished on day {t['finish_day']:.1f} ({t['finish_date']}): {t['target_flop']:.3g} FLOP."
+        )
+    else:
+        done = t["completed_flop"] / t["target_flop"] if t["target_flop"] else 0.0
+        lines.append(
+            f"Not finished in the horizon: {t['completed_flop']:.3g} of {t['target_flop']:.3g} FLOP "
+            f"({done:.0%})."
+        )
+    if replicas > 1:
+        band = [t.get(f"finish_date_p{q}") or "not finished" for q in (10, 50, 90)]
+        lines.append(
+            f"Finish date P10 / P50 / P90: {band[0]} / {band[1]} / {band[2]} "
+            f"({t['finished_fraction']:.0%} of {replicas} replicas finished)."
+        )
+    lines.append(f"MFU {_num(t.get('mfu'), '.1%')} ({t.get('throughput_source', '')}).")
+    if t.get("layout"):
+        keys = ("tp", "pp", "dp", "cp", "ep", "virtual_stages", "micro_batch", "recompute", "zero_stage")
+        lines.append("Layout: " + ", ".join(f"{k}={t['layout'][k]}" for k in keys if k in t["layout"]) + ".")
+    inter = t["interruptions"]
+    lines.append(
+        f"Interruptions: {inter['unexpected']} unexpected, {inter['planned']} planned "
+        f"(checkpoint every {_num(t.get('checkpoint_interval_min'), '.1f')} min)."
+    )
+    wall = t.get("wall_hours") or 0.0
+    held = wall - (t.get("waiting_hours") or 0.0)
+    lines.append(
+        f"What failures cost: goodput {t['goodput']:.1%} of {held:,.0f} h holding GPUs; "
+        f"{t['lost_hours']:,.0f} h lost to interruptions (rework + restarts), "
+        f"{t['checkpoint_overhead_hours']:,.0f} h writing checkpoints."
+    )
+    if replicas > 1:
+        lines.append(
+            f"Goodput P10-P90 {t['goodput_p10']:.1%}-{t['goodput_p90']:.1%}; unexpected interruptions "
+            f"P10-P90 {t['interruptions_p10']:.0f}-{t['interruptions_p90']:.0f}."
+        )
+    return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import enum
+import itertools
 import re
 import tomllib
 import types
@@ -33,7 +34,12 @@ def preset_text(name: str) -> str:
     """The TOML text of a preset; InputError naming the valid presets if unknown."""
     if name not in preset_names():
         raise InputError(None, None, unknown_choice_message("preset", name, preset_names()))
-    return resources.files("megacluster.scenario").joinpath("presets").joinpath(f"{name}.toml").read_text("utf-8")
+    return (
+        resources.files("megacluster.scenario")
+        .joinpath("presets")
+        .joinpath(f"{name}.toml")
+        .read_text("utf-8")
+    )
 
 
 def _parse(text: str, label: str) -> dict[str, Any]:
@@ -100,7 +106,7 @@ def set_dotted(data: dict[str, Any], dotted: str, value: Any, label: str = "over
         else:
             raise InputError(label, dotted, "empty part in a dotted field name")
     node: Any = data
-    for here, nxt in zip(parts[:-1], parts[1:], strict=True):
+    for here, nxt in itertools.pairwise(parts):
         if isinstance(here, int):
             if not isinstance(node, list) or here >= len(node):
                 raise InputError(label, dotted, f"index {here} is out of range")

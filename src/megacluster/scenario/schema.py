@@ -61,7 +61,9 @@ class FleetDelivery(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> FleetDelivery:
-        if self.server is None and not any(s.accelerator == self.accelerator for s in catalog.servers().values()):
+        if self.server is None and not any(
+            s.accelerator == self.accelerator for s in catalog.servers().values()
+        ):
             raise ValueError(f"no server in the catalog holds '{self.accelerator}'; name one with 'server'")
         if self.install_end < self.install_start:
             raise ValueError("install_end must not be before install_start")
@@ -91,16 +93,23 @@ class TrainingConfig(Frozen):
     """The training run: model, compute target, job size, precision."""
 
     model: str = Field(description="Model catalog id")
-    target_flop: float | None = Field(default=None, gt=0, le=1e32, description="Model FLOP to complete [FLOP]")
+    target_flop: float | None = Field(
+        default=None, gt=0, le=1e32, description="Model FLOP to complete [FLOP]"
+    )
     target_tokens: float | None = Field(default=None, gt=0, le=1e18, description="Tokens to train on [-]")
     job_gpus: int = Field(gt=0, le=10_000_000, description="GPUs the job wants [-]")
-    accelerator: str | None = Field(default=None, description="Accelerator the job runs on (default: first fleet)")
+    accelerator: str | None = Field(
+        default=None, description="Accelerator the job runs on (default: first fleet)"
+    )
     precision: Precision = Field(default=Precision.BF16, description="bf16, fp16 or fp8")
     global_batch: int = Field(default=2048, ge=1, description="Sequences per optimizer step")
     start: dt.date | None = Field(default=None, description="Day the run starts (default: simulation start)")
     layout: Layout | None = Field(default=None, description="Parallel layout (default: the best one planned)")
     mfu: float | None = Field(
-        default=None, gt=0, le=1, description="Override the model FLOP utilisation [-] (default: from the model)"
+        default=None,
+        gt=0,
+        le=1,
+        description="Override the model FLOP utilisation [-] (default: from the model)",
     )
 
     @field_validator("model")
@@ -154,7 +163,9 @@ class Scenario(Frozen):
         if self.training is not None:
             total = sum(f.count for f in self.fleet)
             if self.training.job_gpus > total:
-                raise ValueError(f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {total} GPUs")
+                raise ValueError(
+                    f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {total} GPUs"
+                )
         return self
 
     def total_gpus(self) -> int:

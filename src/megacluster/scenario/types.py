@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 import re
 from typing import Annotated, Any
 
@@ -52,9 +53,10 @@ class DatedValue(Frozen):
 
 def check_ascending(steps: tuple[DatedValue, ...], what: str) -> tuple[DatedValue, ...]:
     """Raise unless a schedule's dates strictly increase."""
-    for before, after in zip(steps, steps[1:], strict=False):
+    for before, after in itertools.pairwise(steps):
         if after.start <= before.start:
             raise ValueError(
-                f"{what} must be in date order: {after.start.isoformat()} comes after {before.start.isoformat()}"
+                f"{what} must be in date order: {after.start.isoformat()} comes after "
+                f"{before.start.isoformat()}"
             )
     return steps
