@@ -33,10 +33,10 @@ def overrides_for(gpus: int) -> dict[str, Any]:
         "simulation.step": STEP_S,
         "simulation.replicas": 1,
         "fleet[0].count": gpus,
-        "training.job_gpus": gpus // 2,
+        "training.job_gpus": gpus // 4,
         "power.grid[0].mw": 800 * scale,
-        "power.grid[1].mw": 1400 * scale,
-        "power.generators[0].count": max(1, round(20 * scale)),
+        "power.grid[1].mw": 1500 * scale,
+        "power.generators[0].count": max(1, round(24 * scale)),
         "power.battery.count": max(1, round(260 * scale)),
     }
 

@@ -46,10 +46,24 @@ max = 1.5
 """
 
 
-def child(workers: int, sweep_text: str) -> None:
+class SleepUnit:
+    """A stand-in unit of work that sleeps instead of computing: measures the runner's parallelism on a
+    machine whose cores are busy with other work."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self, scenario: Any, seed: int) -> dict[str, Any]:
+        time.sleep(self.seconds)
+        return {"seed_echo": seed}
+
+
+def child(workers: int, sweep_text: str, sleep_s: float | None) -> None:
     """Run the sweep once on a fresh local Ray and print a JSON line."""
     import resource
 
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"  # workers run this interpreter
     import ray
     from rich.console import Console
 
@@ -65,9 +79,9 @@ def child(workers: int, sweep_text: str) -> None:
             [ray.remote(lambda: __import__("megacluster.engine.simulate")).remote() for _ in range(workers)]
         )
         started = time.perf_counter()
-        outcome = execute(
-            plan_from_file(path), Path(tmp) / "out", workers=workers, console=Console(quiet=True)
-        )
+        extra: dict[str, Any] = {} if sleep_s is None else {"unit": SleepUnit(sleep_s)}
+        plan = plan_from_file(path)
+        outcome = execute(plan, Path(tmp) / "out", workers=workers, console=Console(quiet=True), **extra)
         elapsed = time.perf_counter() - started
         ray.shutdown()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -78,16 +92,39 @@ def child(workers: int, sweep_text: str) -> None:
                 "seconds": elapsed,
                 "rows": len(outcome.results),
                 "failed": outcome.rows_failed,
+                "first_error": next(iter(outcome.results["error"].dropna()), None),
                 "driver_peak_mb": peak_kb / 1024,
             }
         )
     )
 
 
-def run_case(workers: int, sweep_text: str) -> dict[str, Any]:
+def _busy(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def machine_speedup(n: int = 20_000_000) -> float:
+    """Control: the speed-up two plain processes get on this machine right now (2.0 on two idle cores)."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    _busy(n)
+    _busy(n)
+    serial = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.Pool(2) as pool:
+        pool.map(_busy, [n, n])
+    return serial / (time.perf_counter() - started)
+
+
+def run_case(workers: int, sweep_text: str, sleep_s: float | None = None) -> dict[str, Any]:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(workers)],
+        [sys.executable, __file__, "--child", str(workers)]
+        + ([] if sleep_s is None else ["--sleep", str(sleep_s)]),
         input=sweep_text,
         capture_output=True,
         text=True,
@@ -109,19 +146,25 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=10)
     parser.add_argument("--days", type=float, default=30.0, help="Horizon of each replica [d]")
     parser.add_argument("--step", default="1h", help="Time step of each replica")
+    parser.add_argument(
+        "--sleep", type=float, default=None, help="Replace the simulator by a unit sleeping this long [s]"
+    )
     args = parser.parse_args()
     if args.child is not None:
-        child(args.child, sys.stdin.read())
+        child(args.child, sys.stdin.read(), args.sleep)
         return
     text = textwrap.dedent(
         SWEEP.format(points=args.points, replicas=args.replicas, days=args.days, step=args.step)
     )
-    one = run_case(1, text)
-    two = run_case(2, text)
+    control_before = machine_speedup()
+    one = run_case(1, text, args.sleep)
+    two = run_case(2, text, args.sleep)
+    control_after = machine_speedup()
     speedup = one["seconds"] / two["seconds"]
     rows = one["rows"]
+    unit = "colossus-2024" if args.sleep is None else f"a unit sleeping {args.sleep:g} s (no simulator)"
     print(
-        f"sweep benchmark: colossus-2024, {args.days:g} days at {args.step}, {args.points} points x "
+        f"sweep benchmark: {unit}, {args.days:g} days at {args.step}, {args.points} points x "
         f"{args.replicas} replicas = {rows} replicas, Ray local"
     )
     print(f"{'workers':>8} {'wall [s]':>9} {'replicas/s':>11} {'failed':>7} {'driver peak [MB]':>17}")
@@ -131,6 +174,13 @@ def main() -> None:
             f"{row['failed']:>7} "
             f"{row['driver_peak_mb']:>17.0f}"
         )
+    for row in (one, two):
+        if row["failed"]:
+            print(f"  {row['workers']} worker(s): first error: {row['first_error']}")
+    print(
+        f"control: two plain Python processes run {control_before:.2f}x (before) and {control_after:.2f}x "
+        "(after) as fast as one on this machine now (2.00x = two idle cores)"
+    )
     verdict = "met" if speedup >= TARGET_SPEEDUP else "NOT met"
     print(
         f"speed-up 2 workers vs 1: {speedup:.2f}x "

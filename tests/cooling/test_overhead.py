@@ -31,7 +31,9 @@ def test_chiller_tower_overhead_rises_with_heat_and_uses_water() -> None:
     assert 1.05 < o.pue[0] < 1.12  # economiser: losses + pumps only
     assert 1.2 < o.pue[-1] < 1.35
     # water: (heat + chiller work) x 1.60 L/kWh x 5/4
-    assert o.water_l_per_kwh_it[-1] == pytest.approx((1.04 + (o.pue[-1] - 1.04 - 0.0312)) * 1.6 * 1.25, rel=1e-6)
+    assert o.water_l_per_kwh_it[-1] == pytest.approx(
+        (1.04 + (o.pue[-1] - 1.04 - 0.0312)) * 1.6 * 1.25, rel=1e-6
+    )
     assert o.capacity_factor[-1] == pytest.approx(1.0)
 
 

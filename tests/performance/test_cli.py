@@ -154,6 +154,8 @@ BAD = [
     ({"recompute": "sometimes"}, "recompute"),
     ({"precision": "fp8", "gpu": "a100-sxm4-80gb"}, "precision"),
     ({"layers": -3}, "layers"),
+    ({"colour": "blue"}, "colour"),  # not a column
+    ({"ep": 2}, "ep"),  # expert parallel on a dense model
 ]
 
 
@@ -201,3 +203,13 @@ def test_estimate_needs_degrees(app: typer.Typer, tmp_path: Path) -> None:
     spec = write_spec(tmp_path, _row("K22-T5-1a"), tp=None, pp=None, dp=None)
     res = runner.invoke(app, ["estimate", str(spec)])
     assert res.exit_code == 2 and "field 'tp'" in res.output
+
+
+def test_validate_csv_missing_a_column(app: typer.Typer, tmp_path: Path) -> None:
+    lines = default_runs_path().read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "runs.csv"
+    path.write_text(
+        "\n".join([lines[0].replace(",vocab,", ",vocabulary,"), lines[1]]) + "\n", encoding="utf-8"
+    )
+    res = runner.invoke(app, ["validate", "--runs", str(path)])
+    assert res.exit_code == 2 and "field 'vocab'" in res.output

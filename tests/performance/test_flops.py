@@ -38,18 +38,18 @@ def test_full_recompute_hardware_flop_is_eq3(layers: int, hidden: int, heads: in
 
 def test_model_flop_is_three_quarters_of_eq3_without_logit_recompute() -> None:
     # model FLOP = 72*B*s*l*h^2*(1 + s/6h + V/12lh): forward+backward, no recompute
-    b, s, l, h, v = 512, 2048, 24, 2304, 51200
-    g = geometry(_gpt(l, h, 24))
-    expected = 72.0 * b * s * l * h**2 * (1 + s / (6 * h) + v / (12 * l * h))
+    b, s, n_layers, h, v = 512, 2048, 24, 2304, 51200
+    g = geometry(_gpt(n_layers, h, 24))
+    expected = 72.0 * b * s * n_layers * h**2 * (1 + s / (6 * h) + v / (12 * n_layers * h))
     assert float(model_flop_per_step(g, b)[0]) == pytest.approx(expected, rel=1e-12)
 
 
 def test_selective_recompute_adds_only_attention_core() -> None:
-    b, s, l, h = 4, 2048, 48, 6144
-    g = geometry(_gpt(l, h, 64))
+    b, s, n_layers, h = 4, 2048, 48, 6144
+    g = geometry(_gpt(n_layers, h, 64))
     extra = hardware_flop_per_step(g, b, 1.0) - model_flop_per_step(g, b)
     assert float(extra[0]) == pytest.approx(
-        4.0 * s * h * l * b * s, rel=1e-12
+        4.0 * s * h * n_layers * b * s, rel=1e-12
     )  # QK^T and AV: 4*s*h per token
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from megacluster.performance.estimate import estimate, resolve
+from megacluster.performance.estimator import estimate, resolve
 from megacluster.performance.layout import Layout
 from megacluster.performance.plan import search_space
 from megacluster.performance.spec import TrainingSpec
@@ -71,6 +71,14 @@ def test_breakdown_adds_up_to_step_time(space: tuple) -> None:
     out = evaluate(g, hw, lay, "fp16")
     total = sum(out[k] for k in BREAKDOWN_KEYS)
     np.testing.assert_allclose(total, out["step_time_s"], rtol=1e-9)
+
+
+def test_sequence_parallel_never_costs_time_or_memory(space: tuple) -> None:
+    g, hw, lay = space
+    on = evaluate(g, hw, lay, "fp16")
+    off = evaluate(g, hw, Layout.build(**{**lay.__dict__, "sp": np.zeros(len(lay))}), "fp16")
+    assert np.all(on["step_time_s"] <= off["step_time_s"] * (1 + 1e-12))
+    assert np.all(on["memory_bytes"] <= off["memory_bytes"] * (1 + 1e-12))
 
 
 def test_work_never_exceeds_peak(space: tuple) -> None:

@@ -12,14 +12,14 @@ P = BatteryParams(power_mw=2.0, energy_mwh=4.0, round_trip_efficiency=0.81, soc_
 
 
 def test_cycle_by_hand() -> None:
-    # one-way efficiency sqrt(0.81) = 0.9. Discharge 2 MW for 1 h from 4.0 MWh: storage loses 2/0.9 = 2.2222 MWh.
+    # one-way efficiency sqrt(0.81) = 0.9. Discharge 2 MW for 1 h from 4.0 MWh: storage loses 2.222 MWh
     soc = next_soc_mwh(4.0, 2.0, 0.0, P, 1.0)
     assert soc == pytest.approx(4.0 - 2.0 / 0.9)
     # recharge the 2.2222 MWh: at 2 MW the storage gains 1.8 MWh per hour
     soc2 = next_soc_mwh(soc, 0.0, 2.0, P, 1.0)
     assert soc2 == pytest.approx(soc + 1.8)
     # energy drawn to refill / energy delivered = (2.2222 / 0.9) / 2 = 1 / 0.81
-    assert (2.0 / 0.9 / 0.9) / 2.0 == pytest.approx(1 / 0.81)
+    assert pytest.approx(1 / 0.81) == (2.0 / 0.9 / 0.9) / 2.0
 
 
 def test_limits_respect_soc_bounds() -> None:

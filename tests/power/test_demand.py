@@ -6,7 +6,13 @@ import pytest
 
 from megacluster import catalog
 from megacluster.power.config import DemandConfig
-from megacluster.power.demand import gpu_power_model, gpu_power_w, it_breakdown_mw, network_w_per_gpu, throughput_factor
+from megacluster.power.demand import (
+    gpu_power_model,
+    gpu_power_w,
+    it_breakdown_mw,
+    network_w_per_gpu,
+    throughput_factor,
+)
 
 H100 = catalog.accelerators()["h100-sxm"]
 HGX = catalog.servers()["hgx-h100"]
@@ -14,7 +20,13 @@ HGX = catalog.servers()["hgx-h100"]
 
 def test_server_from_components_matches_measured_maximum() -> None:
     # (8 x 700 W + 2,410 W of components) / 0.95 = 8,431.6 W; Latif et al. measured 8.4 kW max in training
-    m = gpu_power_model(H100, HGX, DemandConfig(network_tiers=3, storage_w_per_gpu=0.0, switch_w_per_800g_port=0.0, optics_w_per_800g=0.0))
+    m = gpu_power_model(
+        H100,
+        HGX,
+        DemandConfig(
+            network_tiers=3, storage_w_per_gpu=0.0, switch_w_per_800g_port=0.0, optics_w_per_800g=0.0
+        ),
+    )
     assert 8 * float(m.per_gpu_w(1.0)) == pytest.approx(8431.58, abs=0.01)
 
 

@@ -9,7 +9,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from megacluster.power.plant import simulate_plant
-
 from power.helpers import h100_fleet, scenario, times
 
 MERIT = st.permutations(["grid", "battery", "generators"])
@@ -34,8 +33,11 @@ def plants(draw: st.DrawFn) -> dict[str, Any]:
                 "nox_control": draw(st.sampled_from(["uncontrolled", "dln", "scr"])),
                 "permit": draw(
                     st.sampled_from(
-                        [None, {"nox_t_per_year": 0.05, "starts_per_year": 3, "mode": "respect"},
-                         {"nox_t_per_year": 0.05, "mode": "report"}]
+                        [
+                            None,
+                            {"nox_t_per_year": 0.05, "starts_per_year": 3, "mode": "respect"},
+                            {"nox_t_per_year": 0.05, "mode": "report"},
+                        ]
                     )
                 ),
             }
@@ -71,7 +73,9 @@ def plants(draw: st.DrawFn) -> dict[str, Any]:
     seed=st.integers(0, 2**31),
     climate=st.sampled_from(["memphis", "abilene", "yakima"]),
 )
-def test_invariants(plant: dict[str, Any], step_s: float, block: int, gpus: list[int], seed: int, climate: str) -> None:
+def test_invariants(
+    plant: dict[str, Any], step_s: float, block: int, gpus: list[int], seed: int, climate: str
+) -> None:
     sc = scenario(power=plant["power"], facility=plant["facility"], site={"climate": climate})
     tt = times(start="2024-07-01", days=2.0 if step_s > 60 else 0.5, step_s=step_s)
     n = len(tt)
@@ -100,10 +104,13 @@ def test_invariants(plant: dict[str, Any], step_s: float, block: int, gpus: list
     # grid within its interconnect, emissions non-negative
     assert np.all(r.grid_mw >= -1e-12) and np.all(r.generators_mw >= -1e-12)
     assert np.all(r.nox_t >= 0) and np.all(r.fuel_mmbtu >= 0)
+    assert np.all(r.grid_mw <= max(s.mw for s in sc.power.grid) + 1e-9)
     for i, g in enumerate(sc.power.generators):
-        if g.permit is not None and g.permit.mode.value == "respect" and g.permit.nox_t_per_year is not None:
-            fleet_nox = r.generators_mw_by_fleet[i]  # shape check only
-            assert fleet_nox.shape == (n,)
+        if g.permit is not None and g.permit.mode.value == "respect":
+            if g.permit.nox_t_per_year is not None:
+                assert r.nox_t_by_fleet[i].sum() <= g.permit.nox_t_per_year + 1e-9
+            if g.permit.starts_per_year is not None:
+                assert r.generator_starts_by_fleet[i].sum() <= g.permit.starts_per_year
     assert r.permit["respected"] or any(
         g.permit is not None and g.permit.mode.value == "report" for g in sc.power.generators
     )

@@ -76,6 +76,7 @@ def test_policy_auto_uses_current_mtti_and_floors() -> None:
     assert sync.interval_s(3600.0) == pytest.approx(float(daly_interval_s(60.0, 3600.0)))
     assert sync.interval_s(4 * 3600.0) > sync.interval_s(3600.0)  # fewer failures, longer interval
     assert sync.interval_s(math.inf) == sync.max_interval_s
+    assert sync.interval_s(1e-6) == sync.min_interval_s
     young = CheckpointPolicy(
         CheckpointMode.SYNC, write_s=60.0, stall_s=60.0, fixed_interval_s=None, auto_method=AutoMethod.YOUNG
     )

@@ -1,4 +1,4 @@
-"""Exact-time events: inversion of the cumulative hazard, and agreement with a per-GPU reference simulation."""
+"""Exact-time events: inverting the cumulative hazard, and agreement with a per-GPU reference simulation."""
 
 from __future__ import annotations
 
@@ -110,10 +110,19 @@ def test_aggregated_stream_matches_per_gpu_reference() -> None:
     bins = np.arange(0, gpus.size * step_s + 1, 10 * step_s)
     table = np.vstack([np.histogram(reference, bins)[0], np.histogram(aggregated, bins)[0]])
     p_chi2 = stats.chi2_contingency(table).pvalue
-    print(f"per-GPU reference {reference.size} events, aggregated {aggregated.size}; "
-          f"p(count) = {p_count:.3f}, p(KS) = {p_ks:.3f}, p(chi2) = {p_chi2:.3f}")
+    print(
+        f"per-GPU reference {reference.size} events, aggregated {aggregated.size}; "
+        f"p(count) = {p_count:.3f}, p(KS) = {p_ks:.3f}, p(chi2) = {p_chi2:.3f}"
+    )
     expected = rate_s * step_s * gpus.sum()
-    assert stats.poisson(expected).ppf(ALPHA / 2) <= reference.size <= stats.poisson(expected).ppf(1 - ALPHA / 2)
+    assert (
+        stats.poisson(expected).ppf(ALPHA / 2) <= reference.size <= stats.poisson(expected).ppf(1 - ALPHA / 2)
+    )
     assert p_count > ALPHA
     assert p_ks > ALPHA
     assert p_chi2 > ALPHA
+
+
+def test_absurd_hazard_is_refused() -> None:
+    with pytest.raises(ValueError, match="expected events"):
+        draw_event_times(np.full(10, 1e9), np.arange(10.0), 1.0, np.random.default_rng(0))

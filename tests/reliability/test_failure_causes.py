@@ -54,7 +54,7 @@ def test_mtti_scales_inversely_with_gpus() -> None:
         ("planned_interruptions_per_day", math.nan, "finite"),
         ("restart_s", -5.0, "greater than or equal"),
         ("checkpoint_write_s", -1.0, "between 0 and 86400"),
-        ("checkpoint_interval_min", 0.0, "positive"),
+        ("checkpoint_interval_min", 0.0, "at least 1 s"),
         ("spares_gpus", -8, "greater than or equal"),
         ("repair_median_h", 0.0, "greater than"),
         ("disabled_causes", ("faulty_gpus",), "unknown cause"),
@@ -92,3 +92,10 @@ def test_existing_fields_still_accepted() -> None:
     )
     assert cfg.restart_s == 300.0
     assert ReliabilityConfig(checkpoint_interval_min=30).checkpoint_interval_min == 30
+
+
+def test_restart_time_split() -> None:
+    assert ReliabilityConfig(restart_s=120).restart_time_s(4e12) == 120.0
+    split = ReliabilityConfig(restart_s=120, restart_load="from_size")
+    assert split.restart_time_s(4e12) == pytest.approx(122.0)  # + 4 TB at 2 TB/s
+    assert split.restart_time_s(None) == 120.0

@@ -70,6 +70,7 @@ def test_waiting_while_no_gpus() -> None:
         {"spares_gpus": 256, "infant_mortality_factor": 4.0},
         {"checkpoint_interval_min": 20, "checkpoint_write_s": 90},
         {"auto_method": "young", "restart_s": 0},
+        {"restart_load": "from_size", "storage_bandwidth_tb_s": 1.0},
     ],
 )
 def test_accounting_adds_up_exactly(overrides: dict[str, object]) -> None:
@@ -171,5 +172,5 @@ def test_bad_inputs_are_rejected(change: dict[str, object], message: str) -> Non
 
 def test_interval_shorter_than_auto_write_time_is_rejected() -> None:
     cfg = ReliabilityConfig(checkpoint_interval_min=1)  # 60 s, but 1 PB at 2 TB/s takes 500 s
-    with pytest.raises(ValueError, match="longer than the checkpoint write time"):
+    with pytest.raises(ValueError, match="longer than the checkpoint write"):
         run_job(constant_job(8, 1.0, cfg, checkpoint_bytes=1e15), np.random.default_rng(0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -113,13 +114,13 @@ def test_opens_offline_in_chromium(results_replicas: Results, tmp_path: Path) ->
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         fetched: list[str] = []
 
-        def block(route: object) -> None:
-            url = route.request.url  # type: ignore[attr-defined]
+        def block(route: Any) -> None:
+            url = route.request.url
             if not url.startswith(("file:", "data:", "blob:", "about:")):
                 fetched.append(url)
-                route.abort()  # type: ignore[attr-defined]
+                route.abort()
             else:
-                route.continue_()  # type: ignore[attr-defined]
+                route.continue_()
 
         page.route("**/*", block)
         errors: list[str] = []
@@ -157,3 +158,28 @@ def test_run_writes_report(tmp_path: Path) -> None:
     for cid, fig in figures.items():
         assert any(_trace_points(t, n_time) > 0 for t in fig["data"]), cid
     assert external_references(html) == []
+
+
+def test_no_training_and_no_events(results_one: Results) -> None:
+    summary = {k: v for k, v in results_one.summary.items() if k != "training"}
+    bare = Results(
+        scenario=results_one.scenario,
+        summary=summary,
+        timeseries=results_one.timeseries.drop(columns=["cumulative_flop", "job_gpus"]),
+        events=results_one.events.iloc[0:0],
+    )
+    html = render_report(bare)
+    figures = embedded_figures(html)
+    assert list(figures) == CHART_IDS
+    assert [t["name"] for t in figures["chart-interruptions"]["data"]] == ["no interruptions"]
+    assert "Training target" not in html
+
+
+def test_single_step_run(results_one: Results) -> None:
+    one = Results(
+        scenario=results_one.scenario,
+        summary=results_one.summary,
+        timeseries=results_one.timeseries.iloc[:1],
+        events=results_one.events.iloc[0:0],
+    )
+    assert list(embedded_figures(render_report(one))) == CHART_IDS

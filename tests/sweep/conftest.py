@@ -18,10 +18,11 @@ import sweep_fakes
 @pytest.fixture(scope="module")
 def ray_local() -> Iterator[None]:
     """A local Ray with 2 CPUs for the whole module (starting Ray costs seconds)."""
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"  # workers run this interpreter; no uv env per session
     import ray
     from ray import cloudpickle
 
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     cloudpickle.register_pickle_by_value(sweep_fakes)
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     yield

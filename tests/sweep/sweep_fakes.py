@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -51,12 +52,15 @@ class CountingUnit:
     log: Path
     fail_at: int | None = None
     delay_s: float = 0.0
+    crash_at: int | None = None
 
     def __call__(self, scenario: Scenario, seed: int) -> dict[str, Any]:
         time.sleep(self.delay_s)
         with self.log.open("a", encoding="utf-8") as handle:
             handle.write(f"{seed}\n")
         count = scenario.power.generators[0].count
+        if self.crash_at is not None and count == self.crash_at:
+            os._exit(3)  # the worker process dies: Ray loses the whole task
         if self.fail_at is not None and count == self.fail_at:
             raise RuntimeError(f"boom at {count} generators")
         rng = np.random.default_rng(seed)
@@ -76,13 +80,16 @@ def calls(log: Path) -> int:
 
 
 def main() -> None:
-    """``python sweep_fakes.py SWEEP OUT LOG``: run a sweep with a slow counting unit (to be killed)."""
+    """``python sweep_fakes.py SWEEP OUT LOG [ADDRESS]``: a sweep with a slow counting unit (to be killed)."""
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     from ray import cloudpickle
 
     from megacluster.sweep import run_sweep
 
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    run_sweep(sys.argv[1], sys.argv[2], workers=2, unit=CountingUnit(Path(sys.argv[3]), delay_s=0.3))
+    address = sys.argv[4] if len(sys.argv) > 4 else None
+    unit = CountingUnit(Path(sys.argv[3]), delay_s=0.3)
+    run_sweep(sys.argv[1], sys.argv[2], workers=2, address=address, unit=unit)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,18 @@ def test_a_failing_point_is_recorded_and_the_sweep_goes_on(
     assert list(summary["replicas_failed"]) == [0, 0, 0, 0, 3, 3, 0, 0]
 
 
+def test_a_crashed_worker_is_recorded_and_the_sweep_goes_on(
+    write_sweep: Callable[[str], Path], tmp_path: Path
+) -> None:
+    path, log = write_sweep(GRID), tmp_path / "calls.log"
+    unit = CountingUnit(log, crash_at=2)
+    table = execute(plan_from_file(path), tmp_path / "out", unit=unit, workers=2, console=QUIET).results
+    failed = table[table["error"].notna()]
+    assert set(failed["power.generators[0].count"]) == {2} and len(failed) == 6
+    assert failed["error"].str.startswith("task failed: ").all()
+    assert table[table["error"].isna()]["supply_capacity_peak_mw"].notna().all()
+
+
 def test_resume_after_a_kill_skips_finished_work(write_sweep: Callable[[str], Path], tmp_path: Path) -> None:
     path, out, log = write_sweep(GRID), tmp_path / "out", tmp_path / "calls.log"
     full = _run(path, out, log)
@@ -184,11 +196,16 @@ def test_another_sweep_cannot_reuse_the_folder(write_sweep: Callable[[str], Path
 def test_a_real_kill_loses_nothing_and_recomputes_nothing_finished(
     write_sweep: Callable[[str], Path], tmp_path: Path
 ) -> None:
-    """SIGKILL a sweep process half-way, then run it again into the same folder."""
+    """SIGKILL a sweep process half-way, then run it again into the same folder.
+
+    The killed process joins this module's Ray through ``address``, as ``--address`` joins a cluster."""
+    import ray
+
     path = write_sweep(GRID.replace("replicas_per_task = 2", "replicas_per_task = 1"))
     out, log = tmp_path / "out", tmp_path / "calls.log"
     script = Path(__file__).with_name("sweep_fakes.py")
-    proc = subprocess.Popen([sys.executable, str(script), str(path), str(out), str(log)])
+    address = ray.get_runtime_context().gcs_address
+    proc = subprocess.Popen([sys.executable, str(script), str(path), str(out), str(log), address])
     try:
         deadline = time.monotonic() + 60
         while len(list((out / PARTS).glob("p*.json"))) < 5:
@@ -209,3 +226,34 @@ def test_a_real_kill_loses_nothing_and_recomputes_nothing_finished(
         assert (out / PARTS / name).read_bytes() == data
     reference = _run(path, tmp_path / "ref", tmp_path / "ref.log")
     pd.testing.assert_frame_equal(outcome.results, reference)
+
+
+def test_cli_sweep_with_the_engine_prints_the_summary(
+    write_sweep: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """End to end: the command, the real simulator, Ray local, the printed P10/P50/P90 table."""
+    import typer
+    from typer.testing import CliRunner
+
+    from megacluster.sweep.commands import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def _root() -> None:
+        pass
+
+    text = GRID.replace("replicas = 3", "replicas = 2").replace("values = [1, 2, 3, 4]", "values = [0, 4]")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["sweep", str(write_sweep(text)), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "P50 [P10–P90]" in result.output and "gpus_powered_mean" in result.output
+    table = pd.read_parquet(out / "results.parquet")
+    assert len(table) == 4 * 2 and table["error"].isna().all()
+    assert {"training.goodput", "energy_mwh.total", "emissions_t.co2"} <= set(table.columns)
+    # more generators, more powered GPUs (1 MW of grid alone cannot run 1,024 GPUs)
+    means = table.groupby("power.generators[0].count")["gpus_powered_mean"].mean()
+    assert means[4] > means[0]
+    again = CliRunner().invoke(app, ["sweep", str(write_sweep(text)), "--out", str(out), "--quiet"])
+    assert again.exit_code == 0 and "0 replicas run, 8 reused" in again.output

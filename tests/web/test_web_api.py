@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import fake_simulate, slow_simulate
+from fake_engine import fake_simulate, slow_simulate
 from fastapi.testclient import TestClient
 
 from megacluster.web.app import create_app
@@ -272,3 +272,36 @@ def test_real_engine_short_run() -> None:
         r = _simulate(c, preset="colossus-2024", overrides=SHORT, seed=1)
     assert r.status_code == 200, r.text
     assert r.json()["summary"]["gpus_installed_peak"] > 0
+
+
+def test_every_preset_loads_and_runs(client: TestClient) -> None:
+    for preset in client.get("/api/presets").json():
+        detail = client.get(f"/api/presets/{preset['name']}")
+        assert detail.status_code == 200, preset
+        assert detail.json()["scenario"]["fleet"], preset
+        r = _simulate(client, preset=preset["name"], overrides=SHORT)
+        assert r.status_code == 200, (preset, r.text)
+
+
+def test_battery_override_and_removal(client: TestClient) -> None:
+    on = {**SHORT, "power.battery": {"power_mw": 50, "energy_mwh": 200}}
+    assert _simulate(client, preset="colossus-2024", overrides=on).status_code == 200
+    off = {**SHORT, "power.battery": None}
+    assert _simulate(client, preset="colossus-2025", overrides=off).status_code == 200
+
+
+def test_serve_command_is_registered() -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from megacluster.report.commands import register
+
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """megacluster (test shell)."""
+
+    register(app)
+    result = CliRunner().invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output and "--host" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from megacluster import catalog
 from megacluster.cooling import constants as k
@@ -70,6 +70,21 @@ class SiteConfig(Frozen):
 
     name: str = Field(default="", description="Readable location")
     climate: str | ClimateNormals = Field(default="memphis", description="Climate catalog id or normals")
+
+    @field_validator("climate", mode="before")
+    @classmethod
+    def _inline_normals(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            try:
+                return ClimateNormals.model_validate(value)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"])
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                raise ValueError(
+                    f"inline climate {where}: {msg}" if where else f"inline climate: {msg}"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> SiteConfig:

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster.engine.timegrid import TimeGrid
+from megacluster.errors import InputError
 from megacluster.engine.training import JobThroughput, job_throughput
 from megacluster.fleet import installed_gpus
 from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
@@ -103,6 +104,8 @@ def simulate_replica(
             ),
             rng,
         )
+        if job.finished and job.finish_s is not None:
+            job_gpus = np.where(grid.start_s >= job.finish_s, 0, job_gpus)
     return ReplicaRun(plant=plant, job_gpus=job_gpus, job=job)
 
 
@@ -117,6 +120,10 @@ def simulate(scenario: Scenario, seed: int | None = None, replicas: int | None =
     perf_note = ""
     if scenario.training is not None:
         perf, perf_note = job_throughput(scenario)
+        try:
+            scenario.reliability.check_checkpoint(perf.checkpoint_bytes)
+        except ValueError as exc:
+            raise InputError(None, "reliability.checkpoint_interval_min", str(exc)) from None
     children = np.random.SeedSequence(seed).spawn(replicas)
     runs = [simulate_replica(scenario, grid, fleets, perf, np.random.default_rng(c)) for c in children]
     extra: dict[str, Any] = {"throughput_source": perf_note}

@@ -5,7 +5,7 @@ Pure, vectorised functions (numpy arrays of layouts in, arrays out) in ``flops``
 """
 
 from megacluster.performance.engine_api import JobPerformance, job_performance
-from megacluster.performance.estimate import Estimate, estimate
+from megacluster.performance.estimator import Estimate, estimate
 from megacluster.performance.plan import plan
 from megacluster.performance.spec import TrainingSpec, load_spec
 from megacluster.performance.validate import ValidationReport, validate_runs

@@ -9,31 +9,33 @@ from rich.console import Console
 from rich.table import Table
 
 from megacluster.clikit import handle_errors, print_json
-from megacluster.performance.estimate import Estimate, estimate
+from megacluster.performance.estimator import Estimate, estimate
 from megacluster.performance.plan import plan
 from megacluster.performance.spec import load_spec
 from megacluster.performance.validate import validate_runs
 
-LAYOUT_COLUMNS = ("tp", "pp", "dp", "cp", "ep", "virtual_stages", "micro_batch", "recompute", "zero_stage")
+
+def _layout_text(lay: dict[str, object]) -> str:
+    """A compact layout label, e.g. ``tp8 pp8 dp64 cp4 v8 mb2 none SP Z2``. [-]"""
+    parts = [f"tp{lay['tp']}", f"pp{lay['pp']}", f"dp{lay['dp']}"]
+    parts += [f"{k}{lay[k]}" for k in ("cp", "ep") if lay[k] != 1]
+    parts += [f"v{lay['virtual_stages']}", f"mb{lay['micro_batch']}", str(lay["recompute"])]
+    parts += ["SP"] if lay["sequence_parallel"] else []
+    parts += [f"Z{lay['zero_stage']}"]
+    return " ".join(parts)
 
 
 def _summary_table(title: str, estimates: list[Estimate]) -> Table:
+    """A table of layouts and their predictions. [-]"""
     table = Table(title=title)
     table.add_column("#", justify="right")
-    for col in ("tp", "pp", "dp", "cp", "ep", "v", "mb", "recompute", "sp", "zero"):
-        table.add_column(col, justify="right")
+    table.add_column("layout")
     for col in ("step s", "tokens/s", "TFLOP/s/GPU", "MFU", "GiB/GPU", "fits"):
         table.add_column(col, justify="right")
     for i, e in enumerate(estimates, start=1):
-        lay = e.layout
         table.add_row(
             str(i),
-            *(
-                str(lay[k])
-                for k in ("tp", "pp", "dp", "cp", "ep", "virtual_stages", "micro_batch", "recompute")
-            ),
-            "y" if lay["sequence_parallel"] else "n",
-            str(lay["zero_stage"]),
+            _layout_text(e.layout),
             f"{e.step_time_s:.3f}",
             f"{e.tokens_per_s:,.0f}",
             f"{e.tflops_per_gpu:.1f}",
@@ -45,6 +47,7 @@ def _summary_table(title: str, estimates: list[Estimate]) -> Table:
 
 
 def _breakdown_table(e: Estimate) -> Table:
+    """A table of the step-time breakdown. [s]"""
     table = Table(title="Step time breakdown (busiest stage)")
     table.add_column("part")
     table.add_column("seconds", justify="right")

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from megacluster.catalog import ModelShape
 from megacluster.errors import InputError
-from megacluster.performance.estimate import layout_dict, resolve
+from megacluster.performance.estimator import layout_dict, resolve
 from megacluster.performance.layout import Layout
 from megacluster.performance.memory import checkpoint_bytes as checkpoint_size
 from megacluster.performance.params import Hardware
@@ -23,7 +23,7 @@ GIB = 2.0**30
 
 @dataclass(frozen=True, eq=False)
 class JobPerformance:
-    """A training job's performance on its parallel layout. Units in the names."""
+    """A training job's performance on its parallel layout. Units in the names. [-]"""
 
     model_flop_per_s: float
     mfu: float
@@ -47,6 +47,7 @@ class JobPerformance:
 def _spec(
     shape: ModelShape, accelerator_id: str, job_gpus: int, global_batch: int, precision: str
 ) -> TrainingSpec:
+    """A flat spec of a catalog model without a layout. [-]"""
     return TrainingSpec(
         id=shape.id,
         model=shape.name,
@@ -71,6 +72,7 @@ def _spec(
 def _given_layout(
     g: Geometry, hw: Hardware, layout: dict[str, Any], job_gpus: int, global_batch: int
 ) -> Layout:
+    """The engine's layout dict as a one-element Layout (checked). [-]"""
     tp, pp, cp = int(layout.get("tp", 1)), int(layout.get("pp", 1)), int(layout.get("cp", 1))
     replica = tp * pp * cp
     if replica > job_gpus:

@@ -58,6 +58,7 @@ class Layout:
         return cls(**{k: np.ascontiguousarray(a) for k, a in zip(LAYOUT_KEYS, arrays, strict=True)})
 
     def __len__(self) -> int:
+        """Number of configurations. [1]"""
         return int(self.tp.shape[0])
 
     def take(self, index: NDArray[np.intp] | slice) -> Layout:

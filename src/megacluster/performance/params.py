@@ -69,7 +69,7 @@ def networks() -> dict[str, Network]:
 
 @dataclass(frozen=True)
 class Hardware:
-    """Everything the model needs about one accelerator on one network, in base units."""
+    """Everything the model needs about one accelerator on one network (bytes, FLOP/s, s). [-]"""
 
     accelerator: str
     network: str

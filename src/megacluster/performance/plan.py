@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from megacluster.errors import InputError
-from megacluster.performance.estimate import Estimate, estimate_from_arrays, resolve
+from megacluster.performance.estimator import Estimate, estimate_from_arrays, resolve
 from megacluster.performance.layout import FloatArray, Layout
 from megacluster.performance.params import Hardware
 from megacluster.performance.spec import Geometry, TrainingSpec, check_spec
@@ -21,11 +21,13 @@ MAX_MICRO_BATCH = 16
 
 
 def _divisors(n: int, limit: int | None = None) -> list[int]:
+    """Divisors of n up to limit. [1]"""
     top = n if limit is None else min(n, limit)
     return [d for d in range(1, top + 1) if n % d == 0]
 
 
 def _pipeline_choices(layers: int, gpus_left: int, ragged: bool) -> list[int]:
+    """Pipeline degrees to try. [1]"""
     if not ragged:
         return _divisors(gpus_left, layers)
     powers = {2**i for i in range(12) if 2**i <= min(layers, gpus_left)}
@@ -58,13 +60,18 @@ def degree_combos(g: Geometry, gpus: int, global_batch: int, ragged: bool = Fals
     return out
 
 
-def _cartesian(*axes: NDArray[np.float64]) -> list[FloatArray]:
-    grids = np.meshgrid(*axes, indexing="ij")
-    return [gr.ravel() for gr in grids]
+def _heads(g: Geometry, combos: list[tuple[int, ...]]) -> NDArray[np.float64]:
+    """(tp, pp, cp, dp, ep, v) rows: every degree combination with every valid interleaving. [-]"""
+    rows = [
+        (*c, v)
+        for c, v in itertools.product(combos, range(1, MAX_VIRTUAL + 1))
+        if v == 1 or (c[1] > 1 and c[1] * v <= g.layers)
+    ]
+    return np.array(rows, dtype=np.float64).reshape(-1, 6)
 
 
 def search_space(g: Geometry, hw: Hardware, gpus: int, global_batch: int, ragged: bool = False) -> Layout:
-    """Every layout: degrees x interleaving x micro-batch x recompute x sequence parallel x ZeRO. [-]"""
+    """Every layout: degrees x interleaving x micro-batch x recompute x ZeRO (SP on when tp > 1). [-]"""
     combos = degree_combos(g, gpus, global_batch, ragged)
     if not combos:
         raise InputError(
@@ -73,31 +80,40 @@ def search_space(g: Geometry, hw: Hardware, gpus: int, global_batch: int, ragged
             f"no tp*pp*cp*dp = {gpus} with tp dividing heads={g.heads}, pp <= layers={g.layers}, "
             f"cp dividing seq_len={g.seq} and dp dividing global_batch={global_batch}",
         )
-    blocks: list[FloatArray] = []
-    for (tp, pp, cp, dp, ep), v in itertools.product(combos, range(1, MAX_VIRTUAL + 1)):
-        if v > 1 and (pp == 1 or pp * v > g.layers):
-            continue
-        per_rank = max(global_batch // dp, 1)
-        mbs = np.array(_divisors(per_rank, MAX_MICRO_BATCH), dtype=np.float64)
-        sps = np.array([0.0, 1.0] if tp > 1 else [0.0])
-        mb, rc, sp, z = _cartesian(mbs, np.arange(3.0), sps, np.arange(4.0))
-        n = mb.shape[0]
-        head = np.array([tp, pp, cp, dp, ep, v], dtype=np.float64)
-        blocks.append(np.column_stack([np.tile(head, (n, 1)), mb, rc, sp, z]))
-    cols = np.concatenate(blocks, axis=0)
+    heads = _heads(g, combos)
+    dp = heads[:, 3]
+    # micro-batch choices per head: divisors (<= MAX_MICRO_BATCH) of the sequences per data-parallel rank
+    per_rank = np.maximum(global_batch // dp.astype(np.int64), 1)
+    uniq, which = np.unique(per_rank, return_inverse=True)
+    table = np.zeros((uniq.size, MAX_MICRO_BATCH), dtype=np.float64)
+    n_mb = np.zeros(uniq.size, dtype=np.int64)
+    for u, r in enumerate(uniq):
+        ds = _divisors(int(r), MAX_MICRO_BATCH)
+        table[u, : len(ds)] = ds
+        n_mb[u] = len(ds)
+    # sequence parallelism is on whenever tp > 1: in this model it never costs time and always saves memory
+    counts = n_mb[which] * 3 * 4
+    owner = np.repeat(np.arange(heads.shape[0]), counts)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    local = np.arange(owner.size) - np.repeat(starts, counts)
+    zero = local % 4
+    rest = local // 4
+    rc = rest % 3
+    mb = table[which[owner], rest // 3]
+    h = heads[owner]
     return Layout.build(
-        tp=cols[:, 0],
-        pp=cols[:, 1],
-        cp=cols[:, 2],
-        dp=cols[:, 3],
-        ep=cols[:, 4],
-        v=cols[:, 5],
-        mb=cols[:, 6],
+        tp=h[:, 0],
+        pp=h[:, 1],
+        cp=h[:, 2],
+        dp=h[:, 3],
+        ep=h[:, 4],
+        v=h[:, 5],
+        mb=mb,
         gb=float(global_batch),
-        recompute=cols[:, 7],
-        sp=cols[:, 8],
-        zero=cols[:, 9],
-        dp_overlap=(cols[:, 9] >= 1).astype(np.float64),
+        recompute=rc.astype(np.float64),
+        sp=(h[:, 0] > 1).astype(np.float64),
+        zero=zero.astype(np.float64),
+        dp_overlap=(zero >= 1).astype(np.float64),
         fused=float(hw.fused_attention),
     )
 

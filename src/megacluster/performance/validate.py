@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from megacluster.errors import InputError
-from megacluster.performance.estimate import estimate
+from megacluster.performance.estimator import estimate
 from megacluster.performance.spec import TrainingSpec, spec_from_mapping
 
 _HEADER = (

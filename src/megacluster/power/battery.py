@@ -24,6 +24,8 @@ class BatteryParams:
     """Lowest state of charge. [MWh]"""
     soc_max_mwh: float
     """Highest state of charge. [MWh]"""
+    reserve_mwh: float = 0.0
+    """State of charge below which generators refill the battery. [MWh]"""
 
     @property
     def one_way_efficiency(self) -> float:

@@ -206,6 +206,12 @@ class BatteryConfig(Frozen):
     soc_max_fraction: float = Field(
         default=k.BATTERY_SOC_MAX_FRACTION, ge=0, le=1, description="Highest state of charge [-] ([A] 100 %)"
     )
+    reserve_fraction: float = Field(
+        default=k.BATTERY_RESERVE_FRACTION,
+        ge=0,
+        le=1,
+        description="State of charge below which generators are started to refill the battery [-] ([A] 50 %)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> BatteryConfig:
@@ -320,6 +326,13 @@ class PowerConfig(Frozen):
     )
     charge_from_generators: bool = Field(
         default=True, description="Let running generators' spare output charge the battery"
+    )
+    spinning_reserve_units: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="Largest units kept running beyond the need (1 = N+1 against a trip) [-]. Default 0: "
+        "[A] the battery, where there is one, is the reserve",
     )
     cap: PowerCapConfig = Field(default_factory=PowerCapConfig, description="GPU power capping")
     demand: DemandConfig = Field(default_factory=DemandConfig, description="Bottom-up IT demand")

@@ -72,6 +72,11 @@ BATTERY_SOC_MAX_FRACTION = 1.0
 """[A] catalog energies are usable energies; a 5 % reserve is kept for the battery management system's
 ride-through margin (Tesla's own reserve policy was not found)."""
 
+BATTERY_RESERVE_FRACTION = 0.5
+"""[A] the battery bridges start-ups and trips freely, but generators are committed to refill it once it falls
+below half: a battery ahead of the generators in the merit order then stays ready for the next contingency
+instead of draining over weeks of small deficits."""
+
 # --- GPU power capping --------------------------------------------------------------------------------------
 
 CAP_MIN_FRACTION = 0.6

@@ -91,6 +91,8 @@ class DispatchInputs:
     charge_from_generators: bool
     year_index: IntArray
     """Calendar year of each step (permit periods). [-]"""
+    spinning_reserve_units: int = 0
+    """Largest units kept running beyond the need (1 = N+1). [-]"""
 
 
 @dataclass
@@ -211,15 +213,19 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
     on_o = [[0] * n for _ in range(ng)]
     fuel_o = [[0.0] * n for _ in range(ng)]
     starts_o = [[0] * n for _ in range(ng)]
-    powered_o = [[0] * n for _ in range(len(fleets))]
+    powered_o = [f.installed.tolist() for f in fleets]  # _fit overwrites the steps it curtails
 
     bp = inp.battery
     if bp is not None:
         eta = bp.one_way_efficiency
         smin, smax = bp.soc_min_mwh, bp.soc_max_mwh
+        sres = min(max(bp.reserve_mwh, smin), smax)
+        eta_per_h = eta / dt_h
+        inv_eta_per_h = 1.0 / (eta * dt_h)
         soc = min(max(inp.initial_soc_mwh, smin), smax)
     else:
-        eta, smin, smax, soc = 1.0, 0.0, 0.0, 0.0
+        eta, smin, smax, sres, soc = 1.0, 0.0, 0.0, 0.0, 0.0
+        eta_per_h = inv_eta_per_h = 0.0
 
     merit = inp.merit_order
     gpos = merit.index(Source.GENERATORS)
@@ -231,15 +237,40 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
     if batt_before_gen:
         order.remove(Source.BATTERY)
         order.insert(order.index(Source.GENERATORS) + 1, Source.BATTERY)
+    default_order = order == [Source.GRID, Source.GENERATORS, Source.BATTERY]
     # the battery counts as firm only while it can carry the gap through a start-up and the ramp to full load
     lead_steps = 1
-    for g in gens:
-        peak_cap = float(g.unit_cap_mw.max(initial=0.0))
-        ramp_steps = math.ceil(peak_cap / g.ramp_mw_per_step) if g.ramp_mw_per_step > 0 else 0
-        lead_steps = max(lead_steps, g.startup_steps + ramp_steps + 1)
+    for gf in gens:
+        peak_cap = float(gf.unit_cap_mw.max(initial=0.0))
+        ramp_steps = math.ceil(peak_cap / gf.ramp_mw_per_step) if gf.ramp_mw_per_step > 0 else 0
+        lead_steps = max(lead_steps, gf.startup_steps + ramp_steps + 1)
     lead_h = lead_steps * dt_h
     unit_peak = max((float(g.unit_cap_mw.max(initial=0.0)) for g in gens), default=0.0)
+    reserve = inp.spinning_reserve_units * unit_peak
+    # residual demand the generators must cover, at its highest over the next start-up and ramp
+    residual = np.minimum(demand_full, cool_max) - (inp.grid_cap_mw if grid_before_gen else 0.0)
+    if n and lead_steps > 1:
+        padded = np.concatenate((residual, np.full(lead_steps - 1, residual[-1])))
+        residual = np.lib.stride_tricks.sliding_window_view(padded, lead_steps).max(axis=1)
+    ahead = residual.tolist()
 
+    g_ml = [g.min_load_fraction for g in gens]
+    g_ramp = [g.ramp_mw_per_step for g in gens]
+    g_sup = [g.startup_steps for g in gens]
+    g_keep_all = [g.starts_cap is not None for g in gens]  # a start-up cap: never stop a unit to save it
+    g_scap = [
+        g.starts_cap if g.starts_cap is not None and g.permit_mode is PermitMode.RESPECT else -1 for g in gens
+    ]
+    g_noxcap = [
+        g.nox_cap_t if g.nox_cap_t is not None and g.permit_mode is PermitMode.RESPECT else -1.0 for g in gens
+    ]
+    g_noxtrack = [g.nox_cap_t is not None for g in gens]
+    g_noxrate = [g.nox_t_per_mmbtu for g in gens]
+    g_plm_min = [partload_factor_scalar(g.min_load_fraction) for g in gens]
+    plm_table = [partload_factor_scalar(i / 1000.0) for i in range(1001)]
+    charge_gen = inp.charge_from_generators
+    cap_now = [0.0] * ng
+    min_now = [0.0] * ng
     on = [0] * ng
     starting: list[deque[int]] = [deque() for _ in range(ng)]
     prev = [0.0] * ng
@@ -260,8 +291,16 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         dmax = coolmax[t]
         pb = bpow[t]
         if pb > 0.0:
-            dis_max = min(pb, max(soc - smin, 0.0) * eta / dt_h)
-            chg_max = min(pb, max(smax - soc, 0.0) / (eta * dt_h))
+            dis_max = (soc - smin) * eta_per_h
+            if dis_max > pb:
+                dis_max = pb
+            elif dis_max < 0.0:
+                dis_max = 0.0
+            chg_max = (smax - soc) * inv_eta_per_h
+            if chg_max > pb:
+                chg_max = pb
+            elif chg_max < 0.0:
+                chg_max = 0.0
         else:
             dis_max = 0.0
             chg_max = 0.0
@@ -269,78 +308,103 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         # ---- generators: start-ups completing, outages, commitment
         gen_cap_total = 0.0
         gen_min_total = 0.0
-        cap_now = [0.0] * ng
-        min_now = [0.0] * ng
         avail_cap = 0.0
         if ng:
-            want = min(d, dmax)
-            firm_stop = gc if grid_before_gen else 0.0
-            firm_start = firm_stop
-            if batt_before_gen and pb > 0.0:
-                firm_start += min(pb, max(soc - smin, 0.0) * eta / lead_h)
-            # running units also refill a battery that is not full: at most one unit's worth beyond spare grid
+            # commitment looks ahead over a start-up and ramp (demand and grid schedules are known in advance)
+            resid = ahead[t]
+            want = d if d < dmax else dmax
+            firm_start = 0.0
+            if batt_before_gen and pb > 0.0 and soc > sres:
+                firm_start = (soc - sres) * eta / lead_h
+                if firm_start > pb:
+                    firm_start = pb
+            # running units refill a battery that is not full (at most one unit's worth beyond spare grid);
+            # a unit is started for it once the battery is below its reserve
             charge_want = 0.0
-            if inp.charge_from_generators and chg_max > 0.0:
-                charge_want = max(min(chg_max, unit_peak) - max(gc - want, 0.0), 0.0)
-            need_start = want - firm_start + charge_want
-            need_keep = want - firm_stop + charge_want
+            if charge_gen and chg_max > 0.0:
+                charge_want = chg_max if chg_max < unit_peak else unit_peak
+                if gc > want:
+                    charge_want -= gc - want
+                if charge_want < 0.0:
+                    charge_want = 0.0
+            need_start = resid - firm_start + reserve
+            if soc < sres:
+                need_start += charge_want
+            need_keep = resid + charge_want + reserve
             for g in range(ng):
-                gi = gens[g]
                 uc = ucap[g][t]
                 av = 0 if blocked[g] else avail[g][t]
                 q = starting[g]
+                on_g = on[g]
                 while q and q[0] <= t:
                     q.popleft()
-                    on[g] += 1
-                if on[g] > av:
-                    on[g] = av
-                    prev[g] = min(prev[g], av * uc)
-                while on[g] + len(q) > av:
+                    on_g += 1
+                if on_g > av:
+                    on_g = av
+                    if prev[g] > av * uc:
+                        prev[g] = av * uc
+                while q and on_g + len(q) > av:
                     q.pop()
                 n_start = 0
                 n_keep = 0
                 if uc > 0.0:
                     if need_start > 1e-9:
-                        n_start = min(av, math.ceil(need_start / uc - 1e-9))
+                        n_start = math.ceil(need_start / uc - 1e-9)
+                        if n_start > av:
+                            n_start = av
                     if need_keep > 1e-9:
-                        n_keep = min(av, math.ceil(need_keep / uc - 1e-9))
+                        n_keep = math.ceil(need_keep / uc - 1e-9)
+                        if n_keep > av:
+                            n_keep = av
                 need_start -= n_start * uc
                 need_keep -= n_keep * uc
-                total = on[g] + len(q)
+                total = on_g + len(q)
                 if total < n_start:
                     add = n_start - total
-                    if gi.starts_cap is not None and gi.permit_mode is PermitMode.RESPECT:
-                        add = max(0, min(add, gi.starts_cap - starts_year[g]))
-                    if add:
+                    if g_scap[g] >= 0:
+                        add = max(0, min(add, g_scap[g] - starts_year[g]))
+                    if add and t == 0:
+                        on_g += add  # the run starts with the units its first step needs already running
+                        prev[g] = on_g * uc
+                    elif add:
                         starts_o[g][t] = add
                         starts_year[g] += add
-                        if gi.startup_steps == 0:
-                            on[g] += add
+                        if g_sup[g] == 0:
+                            on_g += add
                         else:
                             for _ in range(add):
-                                q.append(t + gi.startup_steps)
-                elif total > n_keep and gi.starts_cap is None:
+                                q.append(t + g_sup[g])
+                elif total > n_keep and not g_keep_all[g]:
                     drop = total - n_keep
                     while drop and q:
                         q.pop()
                         drop -= 1
                     if drop:
-                        on[g] -= drop
-                if on[g] == 0:
+                        on_g -= drop
+                if on_g == 0:
                     prev[g] = 0.0
-                full = on[g] * uc
-                cn = min(full, prev[g] + gi.ramp_mw_per_step * on[g])
-                mn = min(full * gi.min_load_fraction, cn)
-                if gi.nox_cap_t is not None and gi.permit_mode is PermitMode.RESPECT and on[g]:
+                    on[g] = 0
+                    cap_now[g] = 0.0
+                    min_now[g] = 0.0
+                    avail_cap += av * uc
+                    continue
+                full = on_g * uc
+                cn = prev[g] + g_ramp[g] * on_g
+                if cn > full:
+                    cn = full
+                mn = full * g_ml[g]
+                if mn > cn:
+                    mn = cn
+                if g_noxcap[g] >= 0.0:
                     # the NOx left this year bounds this step's output (worst heat rate: at minimum load)
-                    fuel_left = max(gi.nox_cap_t - nox_year[g], 0.0) / max(gi.nox_t_per_mmbtu, 1e-300)
-                    worst = hr[g][t] * partload_factor_scalar(gi.min_load_fraction) * dt_h
-                    cn = min(cn, fuel_left / worst)
+                    fuel_left = max(g_noxcap[g] - nox_year[g], 0.0) / max(g_noxrate[g], 1e-300)
+                    cn = min(cn, fuel_left / (hr[g][t] * g_plm_min[g] * dt_h))
                     if cn < mn:
-                        on[g] = 0
+                        on_g = 0
                         q.clear()
                         blocked[g] = True
                         cn = mn = 0.0
+                on[g] = on_g
                 cap_now[g] = cn
                 min_now[g] = mn
                 gen_cap_total += cn
@@ -355,11 +419,9 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
             target = supply
         if dmax < target:
             target = dmax
-        if target >= d - 1e-12 * max(d, 1.0):
+        if target >= d - 1e-12 * (d if d > 1.0 else 1.0):
             f_used = d
             cap = 1.0
-            for j, f in enumerate(fleets):
-                powered_o[j][t] = int(f.installed[t])
         else:
             f_used, c = _fit(
                 target, t, p_t, fleets, load, inp.cap_enabled, inp.cap_min_fraction, inp.block_gpus, powered_o
@@ -371,17 +433,25 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         grid_use = 0.0
         dis = 0.0
         g_tot = 0.0
-        for src in order:
-            if src is Source.GRID:
-                x = rem if rem < gc else gc
-                grid_use = x
-            elif src is Source.BATTERY:
-                x = rem if rem < dis_max else dis_max
-                dis = x
-            else:
-                x = rem if rem < gen_cap_total else gen_cap_total
-                g_tot = x
-            rem -= x
+        if default_order:  # grid, generators, battery: unrolled
+            grid_use = rem if rem < gc else gc
+            rem -= grid_use
+            g_tot = rem if rem < gen_cap_total else gen_cap_total
+            rem -= g_tot
+            dis = rem if rem < dis_max else dis_max
+            rem -= dis
+        else:
+            for src in order:
+                if src is Source.GRID:
+                    x = rem if rem < gc else gc
+                    grid_use = x
+                elif src is Source.BATTERY:
+                    x = rem if rem < dis_max else dis_max
+                    dis = x
+                else:
+                    x = rem if rem < gen_cap_total else gen_cap_total
+                    g_tot = x
+                rem -= x
         if rem > 0.0:  # rounding only
             f_used -= rem
         chg = 0.0
@@ -454,13 +524,17 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         # ---- charge the battery from spare supply
         if pb > 0.0 and dis <= 0.0 and chg < chg_max:
             room = chg_max - chg
-            x = min(room, gc - grid_use)
+            x = gc - grid_use
+            if x > room:
+                x = room
             if x > 0.0:
                 grid_use += x
                 chg += x
                 room -= x
-            if inp.charge_from_generators and room > 0.0 and gen_cap_total > g_tot:
-                x = min(room, gen_cap_total - g_tot)
+            if charge_gen and room > 0.0 and gen_cap_total > g_tot:
+                x = gen_cap_total - g_tot
+                if x > room:
+                    x = room
                 g_tot += x
                 chg += x
 
@@ -479,14 +553,13 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
                 gen_o[g][t] = out
                 on_o[g][t] = on[g]
                 if out > 0.0:
-                    uc = ucap[g][t]
-                    fuel = out * dt_h * hr[g][t] * partload_factor_scalar(out / (on[g] * uc))
+                    lf = out / (on[g] * ucap[g][t])
+                    fuel = out * dt_h * hr[g][t] * plm_table[int(lf * 1000.0 + 0.5) if lf < 1.0 else 1000]
                     fuel_o[g][t] = fuel
-                    gi = gens[g]
-                    if gi.nox_cap_t is not None:
-                        step_nox = fuel * gi.nox_t_per_mmbtu
+                    if g_noxtrack[g]:
+                        step_nox = fuel * g_noxrate[g]
                         nox_year[g] += step_nox
-                        if gi.permit_mode is PermitMode.RESPECT and nox_year[g] + step_nox > gi.nox_cap_t:
+                        if g_noxcap[g] >= 0.0 and nox_year[g] + step_nox > g_noxcap[g]:
                             blocked[g] = True
 
         # ---- battery state

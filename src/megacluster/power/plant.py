@@ -38,6 +38,11 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
+def _hours(h: float) -> str:
+    """Hours for the story: one decimal below ten. [h]"""
+    return f"{h:,.1f}" if h < 10 else f"{h:,.0f}"
+
+
 @dataclass(frozen=True)
 class FleetLoad:
     """GPUs of one kind installed over time, with the server that holds them."""
@@ -73,6 +78,10 @@ class PlantResult:
     generator_units_on: IntArray
     generator_starts: IntArray
     """Start-ups commanded per step, all fleets. [-]"""
+    generator_starts_by_fleet: IntArray
+    """Shape (n_generator_fleets, n). [-]"""
+    nox_t_by_fleet: FloatArray
+    """Shape (n_generator_fleets, n). [t]"""
     battery_mw: FloatArray
     """Positive = discharge. [MW]"""
     battery_soc_mwh: FloatArray
@@ -183,7 +192,8 @@ class PlantResult:
         gen_hours = float((self.generators_mw > 0).sum() * dt_h)
         gen_mwh = float(self.generators_mw.sum() * dt_h)
         horizon_h = n * dt_h
-        cf = gen_mwh / (self.generator_capacity_mw * horizon_h) if self.generator_capacity_mw > 0 else 0.0
+        nameplate_mwh = self.generator_capacity_mw * horizon_h
+        cf = gen_mwh / nameplate_mwh if nameplate_mwh > 0 else 0.0
         dis_mwh = float(np.clip(self.battery_mw, 0.0, None).sum() * dt_h)
         cycles = dis_mwh / self.battery_energy_mwh if self.battery_energy_mwh > 0 else 0.0
         capped_h = float((self.gpu_power_cap_fraction < 1.0).sum() * dt_h)
@@ -210,7 +220,7 @@ class PlantResult:
         lines = []
         if short.any():
             lines.append(
-                f"Power was short for {ingredients['short_hours']:.0f} h: at worst "
+                f"Power was short for {_hours(ingredients['short_hours'])} h: at worst "
                 f"({ingredients['worst_time']}) {ingredients['gpus_powered_at_worst']:,} of "
                 f"{ingredients['gpus_installed_at_worst']:,} installed GPUs could run."
             )
@@ -219,7 +229,9 @@ class PlantResult:
         else:
             lines.append("The supply ran every installed GPU at every step.")
         if capped_h > 0:
-            lines.append(f"GPU power was capped for {capped_h:.0f} h before any block was idled.")
+            idled = ingredients["short_hours"]
+            tail = f"; whole blocks were idled for {_hours(idled)} h" if idled > 0 else ""
+            lines.append(f"GPU power was capped for {_hours(capped_h)} h{tail}.")
         lines.append(
             f"Peak facility demand {ingredients['peak_demand_mw']:.1f} MW at up to "
             f"{ingredients['peak_ambient_c']:.1f} °C ambient; mean PUE {ingredients['mean_pue']:.3f}."
@@ -346,6 +358,7 @@ def simulate_plant(
             round_trip_efficiency=b.efficiency(),
             soc_min_mwh=b.soc_min_fraction * e,
             soc_max_mwh=b.soc_max_fraction * e,
+            reserve_mwh=b.reserve_fraction * e,
         )
         batt_power = np.where(_date_mask(times, b.available_from, None), b.total_power_mw(), 0.0)
         initial_soc = b.initial_soc_fraction * e
@@ -393,6 +406,7 @@ def simulate_plant(
             merit_order=power.merit_order,
             charge_from_generators=power.charge_from_generators,
             year_index=years,
+            spinning_reserve_units=power.spinning_reserve_units,
         )
     )
 
@@ -436,6 +450,8 @@ def simulate_plant(
         generators_mw_by_fleet=out.gen_mw,
         generator_units_on=out.units_on.sum(axis=0) if gens else np.zeros(n, dtype=np.int64),
         generator_starts=out.starts.sum(axis=0) if gens else np.zeros(n, dtype=np.int64),
+        generator_starts_by_fleet=out.starts,
+        nox_t_by_fleet=nox_by_fleet,
         battery_mw=out.battery_mw,
         battery_soc_mwh=out.soc_mwh,
         demand_full_mw=out.demand_full_mw,

@@ -1,6 +1,12 @@
-"""Reliability at scale: failures by cause, checkpoint policy, repair and spares, and the job's event model."""
+"""Reliability at scale: failures by cause, checkpoint policy, repair and spares, the job's event model."""
 
-from megacluster.reliability.causes import CauseTable, Domain, FailureCause, llama3_causes, mean_time_to_interruption_s
+from megacluster.reliability.causes import (
+    CauseTable,
+    Domain,
+    FailureCause,
+    llama3_causes,
+    mean_time_to_interruption_s,
+)
 from megacluster.reliability.checkpoint import (
     AutoMethod,
     CheckpointMode,

@@ -1,7 +1,8 @@
 """Unexpected interruptions by root cause: the Llama 3 table turned into rates per GPU-hour.
 
 The counts come from ``data/failure_causes.toml`` (Llama 3 405B, 54 days on 16,384 H100). A cause's rate per
-GPU-hour is its count over the window's exposure (16,384 GPUs x 1,296 h); a job holding N GPUs sees N times that.
+GPU-hour is its count over the window's exposure (16,384 GPUs x 1,296 h); a job holding N GPUs sees N times
+that.
 """
 
 from __future__ import annotations
@@ -118,14 +119,18 @@ def _parse(raw: dict[str, Any]) -> CauseTable:
     )
     total = sum(c.count for c in causes)
     if total != window.unexpected:
-        raise ValueError(f"failure_causes.toml: cause counts add up to {total}, window says {window.unexpected}")
+        raise ValueError(
+            f"failure_causes.toml: cause counts add up to {total}, window says {window.unexpected}"
+        )
     return CauseTable(window=window, causes=causes)
 
 
 @cache
 def llama3_causes() -> CauseTable:
     """The Llama 3 54-day root-cause table (read once)."""
-    text = resources.files("megacluster.reliability").joinpath("data", "failure_causes.toml").read_text("utf-8")
+    text = (
+        resources.files("megacluster.reliability").joinpath("data", "failure_causes.toml").read_text("utf-8")
+    )
     return _parse(tomllib.loads(text))
 
 

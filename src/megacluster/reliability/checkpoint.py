@@ -36,7 +36,9 @@ class AutoMethod(enum.StrEnum):
 
 def young_interval_s(cost_s: ArrayLike, mtti_s: ArrayLike) -> NDArray[np.float64]:
     """Young's optimum compute time between checkpoints, ``sqrt(2 cost M)``. [s]"""
-    out: NDArray[np.float64] = np.sqrt(2.0 * np.asarray(cost_s, dtype=float) * np.asarray(mtti_s, dtype=float))
+    out: NDArray[np.float64] = np.sqrt(
+        2.0 * np.asarray(cost_s, dtype=float) * np.asarray(mtti_s, dtype=float)
+    )
     return out
 
 
@@ -94,12 +96,14 @@ class CheckpointPolicy:
     write_s: float
     """Time to persist one checkpoint to storage. [s]"""
     stall_s: float
-    """Time training stalls per checkpoint: ``write_s`` when synchronous, the snapshot when asynchronous. [s]"""
+    """Training stall per checkpoint: ``write_s`` if synchronous, the snapshot if asynchronous. [s]"""
     fixed_interval_s: float | None
     """Compute time between checkpoints, or None for automatic. [s]"""
     auto_method: AutoMethod = AutoMethod.DALY
     max_interval_s: float = 86400.0
     """Cap of the automatic interval. [s]"""
+    min_interval_s: float = 60.0
+    """Floor of the automatic interval. [s]"""
 
     def interval_s(self, mtti_s: float) -> float:
         """Compute time until the next checkpoint given the current mean time to interruption. [s]"""
@@ -117,4 +121,4 @@ class CheckpointPolicy:
             tau = mtti_s
         # the background write must finish before the next snapshot; never below the stall itself
         floor = self.write_s if self.mode is CheckpointMode.ASYNC else self.stall_s
-        return float(min(max(tau, floor, 1e-9), self.max_interval_s))
+        return float(max(min(max(tau, self.min_interval_s), self.max_interval_s), floor))

@@ -20,7 +20,6 @@ LLAMA3_PLANNED_PER_DAY = llama3_causes().planned_per_day()
 """[D] facts.md 5.1: 47 planned interruptions in 54 days -> 0.870 per day (per job)."""
 
 
-
 class ReliabilityConfig(Frozen):
     """Job interruptions and how the job recovers from them."""
 
@@ -49,6 +48,12 @@ class ReliabilityConfig(Frozen):
         description="Detection + reschedule + reload after an interruption [s]. [A] 10 min; "
         "FlashRecovery restores 4,800 devices in 150 s, typical stacks take minutes (facts-plant.md 9)",
     )
+    restart_load: Literal["included", "from_size"] = Field(
+        default="included",
+        description="'included': restart_s covers loading the checkpoint; 'from_size': restart_s is "
+        "detection "
+        "+ reschedule only and loading adds checkpoint size / storage_bandwidth_tb_s",
+    )
     checkpoint_interval_min: float | Literal["auto"] = Field(
         default="auto",
         description="Compute time between checkpoints [min], or 'auto' for the Young/Daly optimum "
@@ -63,11 +68,13 @@ class ReliabilityConfig(Frozen):
         default=c.STORAGE_BANDWIDTH_TB_S,
         gt=0,
         le=1000,
-        description="Sustained checkpoint write bandwidth [TB/s] ([P via S] Llama 3 / Tectonic 2 TB/s, facts.md 5.1)",
+        description="Sustained checkpoint write bandwidth [TB/s] "
+        "([P via S] Llama 3 / Tectonic 2 TB/s, facts.md 5.1)",
     )
     checkpoint_mode: CheckpointMode = Field(
         default=CheckpointMode.SYNC,
-        description="'sync': training stalls for the whole write; 'async': it stalls for an in-memory snapshot "
+        description="'sync': training stalls for the whole write; 'async': it stalls for an in-memory "
+        "snapshot "
         "and the write runs in the background (a checkpoint counts once written)",
     )
     async_stall_s: float = Field(
@@ -80,7 +87,10 @@ class ReliabilityConfig(Frozen):
         default=AutoMethod.DALY, description="Formula of the 'auto' interval: 'daly' (2006) or 'young' (1974)"
     )
     node_gpus: int = Field(
-        default=c.NODE_GPUS, ge=1, le=1024, description="GPUs per server, the unit pulled for repair [-] ([P] HGX: 8)"
+        default=c.NODE_GPUS,
+        ge=1,
+        le=1024,
+        description="GPUs per server, the unit pulled for repair [-] ([P] HGX: 8)",
     )
     spares_gpus: int = Field(
         default=c.SPARES_GPUS,
@@ -95,7 +105,10 @@ class ReliabilityConfig(Frozen):
         description="Median time a pulled node is out of the pool [h] ([A] 24 h, lognormal)",
     )
     repair_sigma: float = Field(
-        default=c.REPAIR_SIGMA, ge=0, le=5, description="Log-standard-deviation of the repair time [-] ([A] 1.0)"
+        default=c.REPAIR_SIGMA,
+        ge=0,
+        le=5,
+        description="Log-standard-deviation of the repair time [-] ([A] 1.0)",
     )
     on_shortage: Literal["shrink", "wait"] = Field(
         default="shrink",
@@ -155,8 +168,8 @@ class ReliabilityConfig(Frozen):
     def _check(self) -> ReliabilityConfig:
         if not isinstance(self.checkpoint_interval_min, str):
             interval_s = float(self.checkpoint_interval_min) * 60.0
-            if interval_s <= 0:
-                raise ValueError("checkpoint_interval_min must be positive or 'auto'")
+            if not interval_s >= c.MIN_FIXED_INTERVAL_MIN * 60.0:
+                raise ValueError("checkpoint_interval_min must be at least 1 s (1/60 min), or 'auto'")
             write = self.checkpoint_write_s
             if not isinstance(write, str) and interval_s <= write:
                 raise ValueError(
@@ -172,11 +185,37 @@ class ReliabilityConfig(Frozen):
         if checkpoint_bytes is None:
             return c.CHECKPOINT_WRITE_FALLBACK_S
         if not (checkpoint_bytes >= 0 and math.isfinite(checkpoint_bytes)):
-            raise ValueError(f"checkpoint_bytes must be a finite non-negative number, got {checkpoint_bytes!r}")
+            raise ValueError(
+                f"checkpoint_bytes must be a finite non-negative number, got {checkpoint_bytes!r}"
+            )
         return float(checkpoint_bytes) / (self.storage_bandwidth_tb_s * 1e12)
+
+    def check_checkpoint(self, checkpoint_bytes: float | None) -> float:
+        """Raise ValueError unless a fixed interval is longer than the write time; return the write time. [s]
+
+        Call it where the checkpoint size becomes known (the write time may come from it).
+        """
+        write = self.write_s(checkpoint_bytes)
+        if not isinstance(self.checkpoint_interval_min, str):
+            interval_s = float(self.checkpoint_interval_min) * 60.0
+            if interval_s <= write:
+                raise ValueError(
+                    f"checkpoint_interval_min ({interval_s:g} s) must be longer than the checkpoint write "
+                    f"time ({write:g} s = {checkpoint_bytes or 0:.3g} B at "
+                    f"{self.storage_bandwidth_tb_s:g} TB/s)"
+                )
+        return write
+
+    def restart_time_s(self, checkpoint_bytes: float | None) -> float:
+        """Restart after an interruption: ``restart_s``, plus the checkpoint load when 'from_size'. [s]"""
+        if self.restart_load == "included" or checkpoint_bytes is None:
+            return self.restart_s
+        return self.restart_s + float(checkpoint_bytes) / (self.storage_bandwidth_tb_s * 1e12)
 
     def unexpected_rate_per_gpu_hour(self) -> float:
         """Rate of the enabled causes: the configured total less the disabled causes' share. [1/(GPU h)]"""
         shares = llama3_causes().shares()
-        off = sum(s for cid, s in zip(llama3_causes().ids, shares, strict=True) if cid in self.disabled_causes)
+        off = sum(
+            s for cid, s in zip(llama3_causes().ids, shares, strict=True) if cid in self.disabled_causes
+        )
         return self.interruption_rate_per_gpu_hour * (1.0 - float(off))

@@ -33,7 +33,8 @@ ASYNC_STALL_S = 10.0
 CHECKPOINT_BYTES_PER_PARAM = 14.0
 """Bytes per parameter of a full training checkpoint. [B]
 [D] mixed-precision Adam: BF16 weights 2 B + FP32 master weights 4 B + Adam m and v 4 B + 4 B = 14 B.
-Cross-check: 405e9 x 14 B / 16,384 GPUs = 346 MB per GPU, inside Llama 3's '1MB to 4GB per GPU' (facts.md 5.1)."""
+Cross-check: 405e9 x 14 B / 16,384 GPUs = 346 MB per GPU, inside Llama 3's '1MB to 4GB per GPU'
+(facts.md 5.1)."""
 
 NODE_GPUS = 8
 """GPUs in one server (the unit pulled for repair). [-]
@@ -48,7 +49,8 @@ REPAIR_MEDIAN_H = 24.0
 [A] one day; no published figure for the Llama 3 cluster."""
 
 REPAIR_SIGMA = 1.0
-"""Shape (sigma of the log) of the lognormal repair time; mean = median x exp(sigma^2 / 2) = 1.65 x median. [-]
+"""Shape (sigma of the log) of the lognormal repair time. [-]
+Mean = median x exp(sigma^2 / 2) = 1.65 x median.
 [A] lognormal, the shape usually fitted to HPC repair times (Schroeder & Gibson, DSN 2006 [U])."""
 
 INFANT_MORTALITY_FACTOR = 1.0
@@ -62,3 +64,10 @@ INFANT_MORTALITY_DECAY_DAYS = 14.0
 MAX_AUTO_INTERVAL_H = 24.0
 """Upper bound of the automatic checkpoint interval when the interruption rate is (near) zero. [h]
 [A] checkpoint at least daily (facts-plant.md 9: MindCluster saves 'once an hour'; a day is a loose cap)."""
+
+MIN_AUTO_INTERVAL_S = 60.0
+"""Lower bound of the automatic checkpoint interval, for checkpoints that cost (almost) nothing. [s]
+[A] one checkpoint a minute at most: a few optimizer steps of a large model."""
+
+MIN_FIXED_INTERVAL_MIN = 1.0 / 60.0
+"""Smallest fixed checkpoint interval accepted. [min] [A] one second."""

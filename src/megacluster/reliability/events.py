@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+MAX_EXPECTED_EVENTS = 5e7
+"""Refuse hazards that would draw more events than this (memory). [-]"""
+
 
 def infant_mortality_multiplier(
     t_s: NDArray[np.float64], factor: float, decay_s: float
@@ -32,9 +35,12 @@ def cumulative_hazard(hazard_per_s: NDArray[np.float64], dt_s: float) -> NDArray
 
 
 def invert_cumulative(
-    cum: NDArray[np.float64], rate: NDArray[np.float64], edges_s: NDArray[np.float64], values: NDArray[np.float64]
+    cum: NDArray[np.float64],
+    rate: NDArray[np.float64],
+    edges_s: NDArray[np.float64],
+    values: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Times at which a piecewise-linear cumulative ``cum`` (at ``edges_s``, slope ``rate``) reaches ``values``.
+    """Times at which a piecewise-linear ``cum`` (at ``edges_s``, slope ``rate``) reaches ``values``.
 
     Values beyond ``cum[-1]`` give inf. [s]
     """
@@ -46,7 +52,9 @@ def invert_cumulative(
     with np.errstate(divide="ignore", invalid="ignore"):
         t = edges_s[k] + np.where(rate[k] > 0, (v - cum[k]) / np.where(rate[k] > 0, rate[k], 1.0), 0.0)
     t = np.minimum(t, edges_s[np.minimum(k + 1, n)])
-    out: NDArray[np.float64] = np.where(inside, t, np.where(v <= (cum[0] if cum.size else 0.0), edges_s[0], np.inf))
+    out: NDArray[np.float64] = np.where(
+        inside, t, np.where(v <= (cum[0] if cum.size else 0.0), edges_s[0], np.inf)
+    )
     return out
 
 
@@ -57,7 +65,7 @@ def draw_event_times(
     rng: np.random.Generator,
     t_from_s: float | None = None,
 ) -> NDArray[np.float64]:
-    """Exact event times of a Poisson process with a per-step constant hazard, from ``t_from_s`` to the end. [s]
+    """Exact event times of a Poisson process with a per-step constant hazard, from ``t_from_s`` on. [s]
 
     Draws unit exponential gaps in vectorised batches, accumulates them from ``H(t_from)`` and inverts ``H``.
     """
@@ -75,6 +83,11 @@ def draw_event_times(
     k0 = int(np.clip(np.searchsorted(edges, t0, side="right") - 1, 0, h.size - 1))
     h_from = cum[k0] + h[k0] * max(t0 - edges[k0], 0.0)
     budget = cum[-1] - h_from
+    if budget > MAX_EXPECTED_EVENTS:
+        raise ValueError(
+            f"the hazard gives {budget:.3g} expected events, more than {MAX_EXPECTED_EVENTS:.0e}; "
+            "check the failure rate and the number of GPUs"
+        )
     chunks: list[NDArray[np.float64]] = []
     level = h_from
     while True:
@@ -92,7 +105,9 @@ def draw_event_times(
     return out
 
 
-def draw_poisson_times(rate_per_s: float, t_from_s: float, t_to_s: float, rng: np.random.Generator) -> NDArray[np.float64]:
+def draw_poisson_times(
+    rate_per_s: float, t_from_s: float, t_to_s: float, rng: np.random.Generator
+) -> NDArray[np.float64]:
     """Event times of a homogeneous Poisson process on ``[t_from_s, t_to_s)``. [s]"""
     if not rate_per_s >= 0:
         raise ValueError(f"rate must be a non-negative number, got {rate_per_s!r}")
@@ -112,7 +127,7 @@ def assign_causes(count: int, shares: NDArray[np.float64], rng: np.random.Genera
     if p.sum() <= 0:
         raise ValueError("no cause has a positive share")
     cdf = np.cumsum(p / p.sum())
-    out: NDArray[np.int64] = np.minimum(np.searchsorted(cdf, rng.random(count), side="right"), p.size - 1).astype(
-        np.int64
-    )
+    out: NDArray[np.int64] = np.minimum(
+        np.searchsorted(cdf, rng.random(count), side="right"), p.size - 1
+    ).astype(np.int64)
     return out

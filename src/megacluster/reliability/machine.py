@@ -1,9 +1,9 @@
 """The job's state machine: a small heap of exact-time events, handlers that change state and schedule more.
 
-States: compute, checkpoint stall, restart, wait (no GPUs), wait for repair, done. Phase events (checkpoint due,
-finish, stall end, restart end, GPUs gone, GPUs back) carry the generation of the phase that scheduled them and
-are dropped once the phase has changed. Stretches of uninterrupted compute + checkpoint cycles are fast-forwarded
-in one vectorised step.
+States: compute, checkpoint stall, restart, wait (no GPUs), wait for repair, done. Phase events (checkpoint
+due, finish, stall end, restart end, GPUs gone, GPUs back) carry the generation of the phase that scheduled
+them and are dropped once the phase has changed. Stretches of uninterrupted compute + checkpoint cycles are
+fast-forwarded in one vectorised step.
 """
 
 from __future__ import annotations
@@ -16,11 +16,27 @@ from numpy.typing import NDArray
 
 from megacluster.reliability.causes import llama3_causes
 from megacluster.reliability.checkpoint import CheckpointMode, CheckpointPolicy
-from megacluster.reliability.constants import MAX_AUTO_INTERVAL_H, SECONDS_PER_DAY, SECONDS_PER_HOUR
-from megacluster.reliability.events import assign_causes, draw_event_times, draw_poisson_times
-from megacluster.reliability.events import infant_mortality_multiplier
-from megacluster.reliability.job import JobInputs, JobResult
-from megacluster.reliability.profile import Profile, ProfileCache, Timeline, band_change_index, next_index
+from megacluster.reliability.constants import (
+    MAX_AUTO_INTERVAL_H,
+    MIN_AUTO_INTERVAL_S,
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+)
+from megacluster.reliability.events import (
+    assign_causes,
+    draw_event_times,
+    draw_poisson_times,
+    infant_mortality_multiplier,
+)
+from megacluster.reliability.jobdata import JobInputs, JobResult
+from megacluster.reliability.profile import (
+    Profile,
+    ProfileCache,
+    Timeline,
+    band_change_index,
+    banded,
+    next_index,
+)
 from megacluster.reliability.repair import draw_repair_s, repair_deficit
 
 # job states
@@ -30,6 +46,9 @@ _CAND, _PLANNED, _REPAIR, _CKPT, _FINISH, _STALL_END, _RESTART_END, _GPU_ZERO, _
 _PHASE_EVENTS = frozenset({_CKPT, _FINISH, _STALL_END, _RESTART_END, _GPU_ZERO, _GPU_BACK})
 _MIN_BATCH = 2
 """Fast-forward only when at least this many checkpoint cycles fit before the next event. [-]"""
+_MAX_BATCH = 65_536
+"""At most this many checkpoint cycles per fast-forward (bounds memory). [-]"""
+_COUNT = np.arange(_MAX_BATCH, dtype=np.float64)
 
 
 class JobMachine:
@@ -49,6 +68,7 @@ class JobMachine:
         self.target = float(inputs.target_flop)
         self.shrink = cfg.on_shortage == "shrink"
         self.policy = self._policy()
+        self.restart_s = cfg.restart_time_s(inputs.checkpoint_bytes)
         self.auto = self.policy.fixed_interval_s is None
 
         table = llama3_causes()
@@ -57,11 +77,14 @@ class JobMachine:
         rate_s = cfg.unexpected_rate_per_gpu_hour() / SECONDS_PER_HOUR
         planned_s = cfg.planned_interruptions_per_day / SECONDS_PER_DAY
         mult = infant_mortality_multiplier(
-            inputs.step_start_s, cfg.infant_mortality_factor, cfg.infant_mortality_decay_days * SECONDS_PER_DAY
+            inputs.step_start_s,
+            cfg.infant_mortality_factor,
+            cfg.infant_mortality_decay_days * SECONDS_PER_DAY,
         )
         self.rate_s = rate_s
         self.planned_s = planned_s
-        self.mult: list[float] = mult.tolist()
+        # the auto interval sees the multiplier rounded down to 1 % bands: constant between band changes
+        self.mult_banded: list[float] = banded(mult).tolist()
         self.mult_change_idx = band_change_index(mult)
         timeline = Timeline.build(edges, inputs.flop_rate, inputs.job_gpus, inputs.replica_gpus)
         self.profiles = ProfileCache(timeline)
@@ -73,7 +96,9 @@ class JobMachine:
         cand_t = draw_event_times(hazard, inputs.step_start_s, self.dt, rng, t_from_s=start)
         m = cand_t.size
         self.cand_t: list[float] = cand_t.tolist()
-        self.cand_cause: list[int] = assign_causes(m, table.shares(cfg.disabled_causes), rng).tolist() if m else []
+        self.cand_cause: list[int] = (
+            assign_causes(m, table.shares(cfg.disabled_causes), rng).tolist() if m else []
+        )
         self.cand_u: list[float] = rng.random(m).tolist()
         self.cand_repair: list[float] = draw_repair_s(
             m, cfg.repair_median_h * SECONDS_PER_HOUR, cfg.repair_sigma, rng
@@ -117,14 +142,14 @@ class JobMachine:
 
     def _policy(self) -> CheckpointPolicy:
         cfg = self.cfg
-        write_s = cfg.write_s(self.inp.checkpoint_bytes)
+        write_s = cfg.check_checkpoint(self.inp.checkpoint_bytes)
         sync = cfg.checkpoint_mode is CheckpointMode.SYNC
         stall_s = write_s if sync else min(cfg.async_stall_s, write_s)
-        fixed = None if isinstance(cfg.checkpoint_interval_min, str) else float(cfg.checkpoint_interval_min) * 60.0
-        if fixed is not None and fixed <= write_s:
-            raise ValueError(
-                f"checkpoint_interval_min ({fixed:g} s) must be longer than the checkpoint write time ({write_s:g} s)"
-            )
+        fixed = (
+            None
+            if isinstance(cfg.checkpoint_interval_min, str)
+            else float(cfg.checkpoint_interval_min) * 60.0
+        )
         return CheckpointPolicy(
             mode=cfg.checkpoint_mode,
             write_s=write_s,
@@ -132,9 +157,10 @@ class JobMachine:
             fixed_interval_s=fixed,
             auto_method=cfg.auto_method,
             max_interval_s=MAX_AUTO_INTERVAL_H * SECONDS_PER_HOUR,
+            min_interval_s=MIN_AUTO_INTERVAL_S,
         )
 
-    # --- time and progress ---------------------------------------------------------------------------------------
+    # --- time and progress ----------------------------------------------------------------------------------
     def push(self, t: float, kind: int, tag: int = 0) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (t, self.seq, kind, tag))
@@ -155,7 +181,7 @@ class JobMachine:
 
     def mtti_s(self, t: float) -> float:
         k = self.step(t)
-        h = self.rate_s * self.mult[k] * self.prof.eff(k) + self.planned_s
+        h = self.rate_s * self.mult_banded[k] * self.prof.eff(k) + self.planned_s
         return 1.0 / h if h > 0 else math.inf
 
     def log(self, t: float, kind: str, cause: str, gpus: int, lost: float) -> None:
@@ -165,7 +191,7 @@ class JobMachine:
         self.log_gpus.append(gpus)
         self.log_lost.append(lost)
 
-    # --- phases ------------------------------------------------------------------------------------------------
+    # --- phases ---------------------------------------------------------------------------------------------
     def close(self, t: float, completed: bool = True) -> None:
         """End the current phase at ``t`` and book its time."""
         e = t - self.t_phase
@@ -181,7 +207,7 @@ class JobMachine:
                 self.lost += e
         elif s == _WAIT:
             self.waiting += e
-        elif s == _RESTART or s == _WAIT_REPAIR:
+        elif s in (_RESTART, _WAIT_REPAIR):
             self.lost += e
         self.t_phase = t
 
@@ -216,7 +242,7 @@ class JobMachine:
 
     def enter_restart(self, t: float) -> None:
         self.enter(_RESTART, t)
-        self.push(t + self.cfg.restart_s, _RESTART_END, self.gen)
+        self.push(t + self.restart_s, _RESTART_END, self.gen)
         self.schedule_zero(t)
 
     def enter_wait(self, t: float) -> None:
@@ -232,7 +258,7 @@ class JobMachine:
         else:
             self.enter_compute(t)
 
-    # --- fast-forward of uninterrupted checkpoint cycles ---------------------------------------------------------
+    # --- fast-forward of uninterrupted checkpoint cycles ----------------------------------------------------
     def horizon(self, t: float) -> float:
         """Time of the next event that could change the cycle: heap top, GPUs gone, hazard band change. [s]"""
         heap = self.heap
@@ -251,25 +277,27 @@ class JobMachine:
         return limit
 
     def fast_forward(self, t: float) -> float:
-        """Apply every whole compute + stall cycle that ends before the next event; return the new time. [s]"""
+        """Apply the whole compute + stall cycles that end before the next event; return the new time. [s]"""
         tau = self.tau if self.tau is not None else math.inf
         stall = self.policy.stall_s
         cycle = tau + stall
         if not math.isfinite(cycle) or cycle <= 0:
             return t
-        k_max = int((self.horizon(t) - t) / cycle)
+        k_max = min(int((self.horizon(t) - t) / cycle), _MAX_BATCH)
         if k_max < _MIN_BATCH:
             return t
-        starts = t + cycle * np.arange(k_max, dtype=np.float64)
+        starts = t + cycle * _COUNT[:k_max]
+        both = self.progress_v(np.concatenate((starts, starts + tau)))
+        works = self.work + np.cumsum(both[k_max:] - both[:k_max])
         snaps = starts + tau
-        works = self.work + np.cumsum(self.progress_v(snaps) - self.progress_v(starts))
         k = min(k_max, int(works.searchsorted(self.target, side="left")))
         if k < _MIN_BATCH:
             return t
         ends = snaps[:k] + stall
         self.overhead += k * stall
         if self.policy.mode is CheckpointMode.SYNC:
-            self.useful += k * tau
+            self.useful += k * tau + self.uncommitted_s
+            self.uncommitted_s = 0.0
             self._commit_many(ends, works[:k])
             self.committed = float(works[k - 1])
         else:
@@ -287,7 +315,7 @@ class JobMachine:
         self.work = float(works[k - 1])
         return float(ends[k - 1])
 
-    # --- commits and rollbacks -----------------------------------------------------------------------------------
+    # --- commits and rollbacks ------------------------------------------------------------------------------
     def commit(self, t: float, work: float, compute_s: float, written: bool = True) -> None:
         self.committed = work
         self.useful += compute_s
@@ -321,7 +349,7 @@ class JobMachine:
         else:
             self.enter_wait(t)
 
-    # --- event handlers ------------------------------------------------------------------------------------------
+    # --- event handlers -------------------------------------------------------------------------------------
     def on_candidate(self, t: float, i: int) -> None:
         if i + 1 < len(self.cand_t):
             self.push(self.cand_t[i + 1], _CAND, i + 1)
@@ -345,9 +373,9 @@ class JobMachine:
     def on_planned(self, t: float, i: int) -> None:
         if i + 1 < len(self.planned_t):
             self.push(self.planned_t[i + 1], _PLANNED, i + 1)
-        if self.state not in (_COMPUTE, _STALL) or (self.state == _STALL and self.final_stall):
+        if self.state not in (_COMPUTE, _STALL, _RESTART) or (self.state == _STALL and self.final_stall):
             return
-        # [A] maintenance is scheduled at a checkpoint boundary: nothing is lost, the restart is paid
+        # [A] maintenance is scheduled at a checkpoint boundary: nothing is lost, the (re)start is paid again
         self.close(t, completed=True)
         self.commit(t, self.work, self.uncommitted_s, written=False)
         self.since_ckpt_s = 0.0
@@ -417,7 +445,7 @@ class JobMachine:
         self.needs_restart = True
         self.enter_wait(t)
 
-    # --- main loop ---------------------------------------------------------------------------------------------
+    # --- main loop ------------------------------------------------------------------------------------------
     def run(self) -> JobResult:
         start = float(self.inp.start_s)
         end = max(start, self.t_end)

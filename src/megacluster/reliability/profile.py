@@ -1,9 +1,9 @@
 """The job's running GPUs and cumulative progress over the whole timeline, for one repair deficit.
 
-Progress is piecewise linear in time (the FLOP rate is constant within a step). The timeline is split into runs of
-steps with the same GPUs held; within a run the job's running GPUs are constant, so progress is the running GPUs
-times a per-GPU cumulative FLOP curve computed once. A profile for another repair deficit then costs O(runs), not
-O(steps), and progress at any instant, or the instant a FLOP count is reached, is exact.
+Progress is piecewise linear in time (the FLOP rate is constant within a step). The timeline is split into
+runs of steps with the same GPUs held; within a run the job's running GPUs are constant, so progress is the
+running GPUs times a per-GPU cumulative FLOP curve computed once. A profile for another repair deficit then
+costs O(runs), not O(steps), and progress at any instant, or the instant a FLOP count is reached, is exact.
 """
 
 from __future__ import annotations
@@ -42,7 +42,11 @@ class Timeline:
 
     @classmethod
     def build(
-        cls, edges: NDArray[np.float64], flop_rate: NDArray[np.float64], job_gpus: NDArray[np.int64], replica: int
+        cls,
+        edges: NDArray[np.float64],
+        flop_rate: NDArray[np.float64],
+        job_gpus: NDArray[np.int64],
+        replica: int,
     ) -> Timeline:
         """Split the steps into runs of equal ``job_gpus``."""
         n = job_gpus.size
@@ -119,6 +123,10 @@ class Profile:
         return max(t, t_from)
 
     def _next_run_step(self, runs: NDArray[np.intp], k: int) -> int | None:
+        if runs.size == 0:
+            return None
+        if runs.size == self.run_eff.size:  # every run qualifies
+            return k
         r = int(self.tl.run_of[k])
         j = int(runs.searchsorted(r))
         if j >= runs.size:
@@ -136,6 +144,8 @@ class Profile:
 
     def next_change_step(self, k: int) -> int | None:
         """First step > ``k`` where the running GPUs change, or None. [-]"""
+        if self._change.size == 0:
+            return None
         r = int(self.tl.run_of[k])
         j = int(self._change.searchsorted(r, side="right"))
         return int(self.tl.run_start[self._change[j]]) if j < self._change.size else None
@@ -157,16 +167,30 @@ class ProfileCache:
         return found
 
 
-def band_change_index(values: NDArray[np.float64], band: float = HAZARD_BAND) -> NDArray[np.intp]:
-    """Steps where ``values`` moves to another relative band of width ``band`` (in log space). [-]"""
+def _band_level(values: NDArray[np.float64], band: float) -> NDArray[np.float64]:
     v = np.asarray(values, dtype=float)
-    with np.errstate(divide="ignore"):
-        level = np.where(v > 0, np.floor(np.log(np.where(v > 0, v, 1.0)) / band), -1e300)
+    if np.any(v <= 0):
+        raise ValueError("banded values must be positive")
+    out: NDArray[np.float64] = np.floor(np.log(v) / band)
+    return out
+
+
+def band_change_index(values: NDArray[np.float64], band: float = HAZARD_BAND) -> NDArray[np.intp]:
+    """Steps where positive ``values`` move to another relative band of width ``band`` (in log space). [-]"""
+    level = _band_level(values, band)
     out: NDArray[np.intp] = np.flatnonzero(level[1:] != level[:-1]) + 1
+    return out
+
+
+def banded(values: NDArray[np.float64], band: float = HAZARD_BAND) -> NDArray[np.float64]:
+    """Positive ``values`` rounded down to the lower edge of their relative band. [-]"""
+    out: NDArray[np.float64] = np.exp(_band_level(values, band) * band)
     return out
 
 
 def next_index(indices: NDArray[np.intp], k: int) -> int | None:
     """First entry of the sorted ``indices`` that is >= ``k``, or None. [-]"""
+    if indices.size == 0:
+        return None
     j = int(indices.searchsorted(k))
     return int(indices[j]) if j < indices.size else None

@@ -17,7 +17,7 @@ def draw_repair_s(count: int, median_s: float, sigma: float, rng: np.random.Gene
 def usable_gpus(job_gpus: NDArray[np.int64], replica_gpus: int, deficit_gpus: int = 0) -> NDArray[np.int64]:
     """GPUs the job can run on: whole data-parallel replicas of what it holds less the repair deficit. [-]
 
-    ``deficit_gpus`` is the GPUs in repair beyond the hot spares; the job shrinks by whole replicas to absorb it.
+    ``deficit_gpus`` is the GPUs in repair beyond the hot spares; the job sheds whole replicas to absorb it.
     """
     if replica_gpus < 1:
         raise ValueError("replica_gpus must be at least 1")

@@ -52,8 +52,8 @@ def _col(ts: pd.DataFrame, name: str) -> np.ndarray | None:
     return np.asarray(ts[name], dtype=np.float32)
 
 
-def _line(x: Any, y: np.ndarray, name: str, color: str, **kw: Any) -> go.Scatter:
-    return go.Scatter(x=x, y=y, name=name, mode="lines", line={"color": color, "width": 1.6}, **kw)
+def _line(x: Any, y: np.ndarray, name: str, color: str, line_width: float = 1.6, **kw: Any) -> go.Scatter:
+    return go.Scatter(x=x, y=y, name=name, mode="lines", line={"color": color, "width": line_width}, **kw)
 
 
 def gpus_figure(ts: pd.DataFrame) -> go.Figure:
@@ -66,13 +66,27 @@ def gpus_figure(ts: pd.DataFrame) -> go.Figure:
     ):
         y = _col(ts, column)
         if y is not None:
-            fig.add_trace(_line(ts["time"], y, label, color))
+            width = 4.0 if column == "gpus_powered" else 1.6
+            fig.add_trace(_line(ts["time"], y, label, color, line_width=width))
     return fig
+
+
+def curtailed_steps(ts: pd.DataFrame) -> np.ndarray | None:
+    """Where GPUs were curtailed for want of power: the engine's ``curtailed`` flag (any step in a bucket),
+    else installed GPUs above powered GPUs. [bool]"""
+    flag = _col(ts, "curtailed")
+    if flag is not None:
+        return np.asarray(flag > 0)
+    installed, powered = _col(ts, "gpus_installed"), _col(ts, "gpus_powered")
+    if installed is None or powered is None:
+        return None
+    return np.asarray(installed - powered > 0.5)
 
 
 def supply_figure(ts: pd.DataFrame) -> go.Figure:
     """Supply stacked by source (grid, generators, battery discharge) against facility demand; demand left
-    unserved (curtailed GPUs) stacked on top in red, and the hours with GPUs curtailed shaded. [MW]"""
+    unserved (curtailed GPUs) stacked on top in red, and the times GPUs were curtailed marked by a red bar.
+    [MW]"""
     fig = go.Figure(layout=base_layout("Power supply by source against demand", "MW"))
     x = ts["time"]
     battery = _col(ts, "battery_mw")
@@ -112,28 +126,29 @@ def supply_figure(ts: pd.DataFrame) -> go.Figure:
                 fillpattern={"shape": "/", "fgcolor": COLORS["curtailed"]},
             )
         )
-    if served is not None:
+    full = _col(ts, "demand_full_mw")
+    if full is not None:
+        fig.add_trace(_line(x, full, "facility demand", COLORS["demand"], line_dash="dot"))
+    elif served is not None:
         demand = served + (unserved if unserved is not None else 0.0)
         fig.add_trace(_line(x, demand, "facility demand", COLORS["demand"], line_dash="dot"))
     capacity = _col(ts, "supply_capacity_mw")
     if capacity is not None:
         fig.add_trace(_line(x, capacity, "supply capacity", COLORS["capacity"], line_dash="dash"))
-    installed, powered = _col(ts, "gpus_installed"), _col(ts, "gpus_powered")
-    if installed is not None and powered is not None:
-        short = installed - powered > 0.5
-        if np.any(short):
-            tops = [float(np.nanmax(a)) for a in (capacity, served) if a is not None and len(a)]
-            top = max(tops, default=1.0)
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=np.where(short, top * 1.04, np.nan),
-                    name="GPUs curtailed",
-                    mode="lines",
-                    line={"color": COLORS["curtailed"], "width": 5},
-                    hoverinfo="skip",
-                )
+    short = curtailed_steps(ts)
+    if short is not None and np.any(short):
+        tops = [float(np.nanmax(a)) for a in (capacity, served) if a is not None and len(a)]
+        top = max(tops, default=1.0)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=np.where(short, top * 1.04, np.nan),
+                name="GPUs curtailed",
+                mode="lines",
+                line={"color": COLORS["curtailed"], "width": 5},
+                hoverinfo="skip",
             )
+        )
     return fig
 
 
@@ -214,6 +229,13 @@ def training_figure(ts: pd.DataFrame, target_flop: float | None) -> go.Figure:
     return fig
 
 
+NOT_INTERRUPTIONS = frozenset({"checkpoint", "restart", "repair", "repair_done", "resume"})
+"""Event kinds that are not interruptions of the job (their cause, if any, is not counted)."""
+
+MAX_CAUSES = 8
+"""Causes drawn separately; the rarer ones are summed as 'other'. [-]"""
+
+
 def interruption_counts(events: pd.DataFrame, replica: int = 0) -> pd.DataFrame:
     """Interruptions of one replica per day and cause: columns ``day`` (date), ``cause``, ``count``. [-]"""
     if events.empty or "cause" not in events.columns or "time" not in events.columns:
@@ -222,7 +244,11 @@ def interruption_counts(events: pd.DataFrame, replica: int = 0) -> pd.DataFrame:
     if "replica" in ev.columns:
         ev = ev[ev["replica"] == replica]
     cause = ev["cause"].astype("string").fillna("")
-    ev = ev[cause.str.len() > 0]
+    keep = cause.str.len() > 0
+    if "kind" in ev.columns:
+        kind = ev["kind"].astype("string").fillna("")
+        keep &= ~kind.isin(list(NOT_INTERRUPTIONS)) & ~kind.str.endswith("_done")
+    ev = ev[keep]
     if ev.empty:
         return pd.DataFrame({"day": [], "cause": [], "count": []})
     day = pd.to_datetime(ev["time"]).dt.floor("D")
@@ -241,7 +267,14 @@ def interruptions_figure(events: pd.DataFrame, ts: pd.DataFrame) -> go.Figure:
         x = [ts["time"].iloc[0], ts["time"].iloc[-1]] if len(ts) else []
         fig.add_trace(go.Bar(x=x, y=[0] * len(x), name="no interruptions"))
         return fig
-    for cause, part in counts.groupby("cause"):
+    totals = counts.groupby("cause")["count"].sum().sort_values(ascending=False)
+    if len(totals) > MAX_CAUSES:
+        rare = set(totals.index[MAX_CAUSES - 1 :])
+        counts = counts.assign(cause=counts["cause"].where(~counts["cause"].isin(rare), "other"))
+        counts = counts.groupby(["day", "cause"])["count"].sum().reset_index()
+        totals = counts.groupby("cause")["count"].sum().sort_values(ascending=False)
+    for cause in totals.index:
+        part = counts[counts["cause"] == cause]
         fig.add_trace(go.Bar(x=part["day"], y=part["count"], name=str(cause)))
     return fig
 

@@ -55,13 +55,17 @@ def render_report(results: Results) -> str:
     ``REPORT_MAX_POINTS`` time buckets (hourly or coarser). [-]"""
     ts = downsample(results.timeseries, max_points=REPORT_MAX_POINTS)
     figures = key_figures(results.summary)
-    rows = [(f.label, f.text, f.unit) for f in figures]
+    campus = [(f.label, f.text, f.unit) for f in figures if not f.key.startswith("training.")]
+    training = [(f.label, f.text, f.unit) for f in figures if f.key.startswith("training.")]
+    tables = table(("campus and power", "value", "unit"), campus, "key-figures-campus", numeric=(1,))
+    if training:
+        tables += table(("training run", "value", "unit"), training, "key-figures-training", numeric=(1,))
     bucket = step_seconds(ts)
     note = f"Charts show {bucket / 3600:g}-hour averages." if bucket >= 3600 else ""
     body = [
         _header(results),
         "<h2>Key figures</h2>",
-        table(("figure", "value", "unit"), rows, "key-figures", numeric=(1,)),
+        f'<div class="figure-tables" id="key-figures">{tables}</div>',
         "<h2>Charts</h2>",
         f'<p class="meta">{html.escape(note)}</p>',
         time_axis_block("time-axis", ts["time"]),

@@ -29,6 +29,7 @@ table.figures { border-collapse: collapse; margin: 0.5rem 0; }
 table.figures th, table.figures td { padding: 0.2rem 0.8rem; border-bottom: 1px solid #eee;
   text-align: left; }
 table.figures td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.figure-tables { display: flex; flex-wrap: wrap; gap: 2rem; align-items: flex-start; }
 .chart { min-height: 380px; } .caption { color: #555; font-size: 0.9rem; margin: 0 0 1rem; }
 details pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }
 ul.sources { font-size: 0.85rem; color: #444; }

@@ -13,6 +13,10 @@ from typing import Any
 from megacluster.results.assemble import Results
 from megacluster.scenario.load import scenario_to_toml
 
+FILE_MODE = 0o644
+"""Results are meant to be shared: readable by all (temporary files start private)."""
+DIR_MODE = 0o755
+
 
 def to_jsonable(obj: Any) -> Any:
     """Plain JSON types (numpy scalars and arrays, NaN -> None)."""
@@ -41,6 +45,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -64,6 +69,9 @@ def write_run(
         (staging / "scenario.toml").write_text(scenario_to_toml(results.scenario), encoding="utf-8")
         for name, render in (extra_files or {}).items():
             (staging / name).write_text(render(results), encoding="utf-8")
+        for child in staging.iterdir():
+            os.chmod(child, FILE_MODE)
+        os.chmod(staging, DIR_MODE)
         old = None
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")

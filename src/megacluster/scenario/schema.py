@@ -160,12 +160,13 @@ class Scenario(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
-        if self.training is not None:
-            total = sum(f.count for f in self.fleet)
-            if self.training.job_gpus > total:
-                raise ValueError(
-                    f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {total} GPUs"
-                )
+        total = sum(f.count for f in self.fleet)
+        if self.training is not None and self.training.job_gpus > total:
+            raise ValueError(f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {total} GPUs")
+        if self.reliability.spares_gpus > total:
+            raise ValueError(
+                f"reliability.spares_gpus {self.reliability.spares_gpus} exceeds the fleet's {total} GPUs"
+            )
         return self
 
     def total_gpus(self) -> int:

@@ -16,9 +16,11 @@ from pathlib import Path
 from megacluster.sweep.plan import SweepPlan, plan_from_file, plan_sweep
 from megacluster.sweep.runner import SweepOutcome, execute
 from megacluster.sweep.spec import SweepSpec, load_sweep
-from megacluster.sweep.work import UnitOfWork, simulate_point
+from megacluster.sweep.work import ENGINE, EngineUnit, UnitOfWork, simulate_point
 
 __all__ = [
+    "ENGINE",
+    "EngineUnit",
     "SweepOutcome",
     "SweepPlan",
     "SweepSpec",
@@ -38,7 +40,7 @@ def run_sweep(
     *,
     workers: int = 1,
     address: str | None = None,
-    unit: UnitOfWork = simulate_point,
+    unit: UnitOfWork = ENGINE,
 ) -> SweepOutcome:
     """Validate a sweep file, then run or resume it into ``out_dir`` on Ray."""
     return execute(plan_from_file(path), Path(out_dir), unit=unit, workers=workers, address=address)

@@ -46,7 +46,7 @@ def sweep(
         f"sweep {plan.spec.name}: {len(plan.points)} points × {plan.spec.replicas} replicas "
         f"(seed {plan.spec.seed})"
     )
-    console = Console(width=max(100, Console().width))
+    console = Console() if Console().is_terminal else Console(width=200)
     console.print(render_summary(outcome.summary, plan.fields, plan.spec.report, title))
     for name in missing_report(outcome.summary, plan.spec.report):
         console.print(f"note: no replica reported '{name}'")

@@ -31,7 +31,7 @@ from megacluster.errors import InputError
 from megacluster.sweep import store
 from megacluster.sweep.plan import SweepPlan, Task
 from megacluster.sweep.tables import results_table, summary_table
-from megacluster.sweep.work import UnitOfWork, error_rows, run_replicas, simulate_point
+from megacluster.sweep.work import ENGINE, UnitOfWork, error_rows, run_replicas
 
 PROBE_TIMEOUT_S = 3.0
 """[A] How long to wait for a Ray cluster's address to answer before calling it unreachable. [s]"""
@@ -78,12 +78,16 @@ def probe_address(address: str, timeout_s: float = PROBE_TIMEOUT_S) -> None:
 @contextmanager
 def ray_session(address: str | None, workers: int) -> Iterator[None]:
     """Connect to Ray (or reuse the connection the caller already has); disconnect only what we opened."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if address is None:
+        # local workers run this very interpreter (megacluster is installed in it): no need for Ray's
+        # 'uv run' hook, which would copy the working folder and build a fresh environment for the workers
+        os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     import ray
 
     if ray.is_initialized():
         yield
         return
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": True, "logging_level": "ERROR"}
     try:
         if address is None:
@@ -116,9 +120,9 @@ def _progress(console: Console) -> Progress:
 
 def execute(
     plan: SweepPlan,
-    out_dir: Path,
+    out_dir: str | Path,
     *,
-    unit: UnitOfWork = simulate_point,
+    unit: UnitOfWork = ENGINE,
     workers: int = 1,
     address: str | None = None,
     retry_failed: bool = False,

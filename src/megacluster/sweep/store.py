@@ -53,6 +53,8 @@ def check(out_dir: Path, plan: SweepPlan) -> None:
                 f"this folder holds another sweep's results ('{old.get('sweep', '?')}', other settings); "
                 "choose another --out or delete it",
             )
+    elif out_dir.exists() and not out_dir.is_dir():
+        raise InputError(str(out_dir), None, "is a file; --out must name a folder")
     elif out_dir.exists() and any(out_dir.iterdir()):
         raise InputError(
             str(out_dir), None, "the folder exists, is not empty and holds no sweep; choose another --out"

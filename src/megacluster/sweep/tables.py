@@ -39,7 +39,10 @@ def figure_columns(frame: pd.DataFrame, fields: Sequence[str]) -> list[str]:
         if name in skip:
             continue
         values = [v for v in frame[name] if v is not None and not (isinstance(v, float) and math.isnan(v))]
-        if values and all(isinstance(v, bool | int | float | np.number | np.bool_) for v in values):
+        ok_rows = frame["error"].isna() if "error" in frame else pd.Series(True, index=frame.index)
+        numeric = all(isinstance(v, bool | int | float | np.number | np.bool_) for v in values)
+        # a figure every replica left empty (a run that never finished) still gets its (empty) percentiles
+        if numeric and (values or ok_rows.any()):
             out.append(name)
     return out
 
@@ -96,16 +99,24 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _header(dotted: str) -> str:
+    """A dotted name over several lines, so that narrow columns stay readable."""
+    parts = dotted.split(".")
+    lines = [".".join(parts[:-1])] if len(parts) > 1 else []
+    return "\n".join([*lines, parts[-1]])
+
+
 def render_summary(summary: pd.DataFrame, fields: Sequence[str], report: Sequence[str], title: str) -> Table:
     """A rich table: the varied fields, replicas, and ``P50 [P10–P90]`` of the reported figures."""
     table = Table(title=title, show_lines=False)
-    table.add_column("point", justify="right")
+    table.add_column("point", justify="right", no_wrap=True)
     for name in fields:
-        table.add_column(name, justify="right")
-    table.add_column("ok/failed", justify="right")
+        table.add_column(_header(name), justify="right", no_wrap=True)
+    table.add_column("ok/\nfailed", justify="right", no_wrap=True)
     shown = [r for r in report if f"{r}.p50" in summary.columns or f"{r}.share" in summary.columns]
     for name in shown:
-        table.add_column(f"{name}\nP50 [P10–P90]" if f"{name}.p50" in summary.columns else f"{name}\nshare")
+        unit = "P50 [P10–P90]" if f"{name}.p50" in summary.columns else "share"
+        table.add_column(f"{_header(name)}\n{unit}", justify="right", no_wrap=True)
     for _, row in summary.iterrows():
         cells = [
             str(row["point"]),
@@ -115,7 +126,8 @@ def render_summary(summary: pd.DataFrame, fields: Sequence[str], report: Sequenc
         for name in shown:
             if f"{name}.p50" in summary.columns:
                 p10, p50, p90 = (row[f"{name}.p{q}"] for q in QUANTILES)
-                cells.append(_fmt(p50) if p10 == p90 else f"{_fmt(p50)} [{_fmt(p10)}–{_fmt(p90)}]")
+                same = _fmt(p10) == _fmt(p90)
+                cells.append(_fmt(p50) if same else f"{_fmt(p50)} [{_fmt(p10)}–{_fmt(p90)}]")
             else:
                 cells.append(_fmt(row[f"{name}.share"]))
         table.add_row(*cells)

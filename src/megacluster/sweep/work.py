@@ -54,6 +54,49 @@ def simulate_point(scenario: Scenario | Mapping[str, Any], seed: int) -> dict[st
     return flatten(results.summary)
 
 
+class EngineUnit:
+    """The production unit of work: :func:`simulate_point`, the per-scenario set-up shared by the replicas
+    of one task.
+
+    ``prepare(scenario)`` builds the time grid, the fleets and the job's throughput (the performance model's
+    layout search, often the most expensive part of a short run) once, and returns ``seed -> figures`` that
+    gives exactly what ``simulate_point(scenario, seed)`` gives (tests/sweep check it). Holds no state.
+    """
+
+    def __call__(self, scenario: Scenario, seed: int) -> dict[str, Any]:
+        return simulate_point(scenario, seed)
+
+    def prepare(self, scenario: Scenario) -> Callable[[int], dict[str, Any]]:
+        """One replica per call, the set-up done once. [-]"""
+        import numpy as np
+
+        from megacluster.engine.simulate import build_fleets, simulate_replica
+        from megacluster.engine.timegrid import TimeGrid
+        from megacluster.engine.training import JobThroughput, job_throughput
+        from megacluster.results.assemble import assemble
+
+        sim = scenario.simulation
+        grid = TimeGrid.build(sim.start, sim.horizon_days, sim.step)
+        fleets = build_fleets(scenario, grid)
+        perf: JobThroughput | None = None
+        extra: dict[str, Any] = {"throughput_source": ""}
+        if scenario.training is not None:
+            perf, extra["throughput_source"] = job_throughput(scenario)
+            extra["layout"] = dict(getattr(perf, "layout", {}) or {})
+            extra["mfu"] = float(perf.mfu)
+
+        def one(seed: int) -> dict[str, Any]:
+            (child,) = np.random.SeedSequence(seed).spawn(1)
+            run = simulate_replica(scenario, grid, fleets, perf, np.random.default_rng(child))
+            return flatten(assemble(scenario, grid, fleets, [run], seed, dict(extra)).summary)
+
+        return one
+
+
+ENGINE = EngineUnit()
+"""The default unit of work of :func:`megacluster.sweep.runner.execute`."""
+
+
 def _error_text(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
@@ -70,11 +113,23 @@ def run_replicas(
 ) -> list[dict[str, Any]]:
     """One task: several replicas of one point. A replica that raises gives a row with its error."""
     rows: list[dict[str, Any]] = []
+    single: Callable[[int], Mapping[str, Any]] | None = None
+    setup_error: str | None = None
+    prepare = getattr(unit, "prepare", None)
+    if callable(prepare):
+        try:
+            single = prepare(scenario)
+        except Exception as exc:
+            setup_error = _error_text(exc)
     for replica, seed in zip(replicas, seeds, strict=True):
         row: dict[str, Any] = {"point": point, "replica": replica, "seed": seed, "error": None}
         row.update(values)
+        if setup_error is not None:
+            row["error"] = setup_error
+            rows.append(row)
+            continue
         try:
-            figures = unit(scenario, seed)
+            figures = single(seed) if single is not None else unit(scenario, seed)
         except Exception as exc:
             row["error"] = _error_text(exc)
         else:

@@ -125,9 +125,9 @@
 
   function layout(title, yTitle, extra) {
     var base = {
-      title: { text: title, x: 0.01, xanchor: "left" }, template: "plotly_white", height: 320,
-      margin: { l: 70, r: 60, t: 50, b: 40 }, hovermode: "x unified",
-      legend: { orientation: "h", y: 1.0, yanchor: "bottom", x: 1, xanchor: "right" },
+      title: { text: title, x: 0.01, xanchor: "left" }, template: "plotly_white", height: 340,
+      margin: { l: 70, r: 30, t: 40, b: 40 }, hovermode: "x unified",
+      legend: { orientation: "h", y: -0.12, yanchor: "top", x: 0, xanchor: "left" },
       yaxis: { title: { text: yTitle }, rangemode: "tozero" }
     };
     return Object.assign(base, extra || {});
@@ -142,7 +142,7 @@
     var cfg = { responsive: true, displaylogo: false };
     var gpus = [];
     if (ts.gpus_installed) { gpus.push(line(t, ts.gpus_installed, "installed", "#7f7f7f")); }
-    if (ts.gpus_powered) { gpus.push(line(t, ts.gpus_powered, "powered", "#1f77b4")); }
+    if (ts.gpus_powered) { gpus.push(line(t, ts.gpus_powered, "powered", "#1f77b4", { line: { color: "#1f77b4", width: 4 } })); }
     if (ts.job_gpus) { gpus.push(line(t, ts.job_gpus, "training job", "#2ca02c")); }
     Plotly.react("dash-gpus", gpus, layout("GPUs installed, powered and training", "GPUs"), cfg);
 
@@ -156,6 +156,11 @@
     stack("generators_mw", "generators", "#ff7f0e");
     stack("battery_mw", "battery discharge", "#2ca02c", function (v) { return v > 0 ? v : 0; });
     stack("unserved_mw", "curtailed (unserved)", "#d62728");
+    var demand = ts.demand_full_mw;
+    if (!demand && ts.facility_power_mw) {
+      demand = ts.facility_power_mw.map(function (v, i) { return v + (ts.unserved_mw ? ts.unserved_mw[i] : 0); });
+    }
+    if (demand) { supply.push(line(t, demand, "facility demand", "#111111", { line: { dash: "dot", color: "#111111" } })); }
     if (ts.supply_capacity_mw) { supply.push(line(t, ts.supply_capacity_mw, "supply capacity", "#9467bd", { line: { dash: "dash", color: "#9467bd" } })); }
     Plotly.react("dash-supply", supply, layout("Power supply by source against demand", "MW"), cfg);
 

@@ -139,3 +139,46 @@ def test_unknown_preset_and_bad_step(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "colossus-2024", "--step", "fast", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "duration" in result.output
+
+
+def test_spares_larger_than_fleet(
+    tmp_path: Path, write_scenario: Callable[..., Path], small_scenario_text: str
+) -> None:
+    path = write_scenario(small_scenario_text + "[reliability]\nspares_gpus = 5000\n")
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "spares_gpus" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("interruption_rate_per_gpu_hour = -1e-5", "reliability.interruption_rate_per_gpu_hour"),
+        ("interruption_rate_per_gpu_hour = nan", "reliability.interruption_rate_per_gpu_hour"),
+        ("checkpoint_interval_min = 0.5\ncheckpoint_write_s = 60", "reliability"),
+    ],
+)
+def test_bad_reliability_input(
+    extra: str, field: str, tmp_path: Path, write_scenario: Callable[..., Path], small_scenario_text: str
+) -> None:
+    path = write_scenario(small_scenario_text + f"[reliability]\n{extra}\n")
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2, result.output
+    assert field in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_interval_shorter_than_size_based_write_time() -> None:
+    # 405B: ~5.7 TB per checkpoint; at 0.001 TB/s it takes ~95 min to write, longer than a 30-minute interval
+    from megacluster.engine.simulate import simulate
+    from megacluster.errors import InputError
+    from megacluster.scenario.load import load_scenario
+
+    scenario = load_scenario(
+        "llama3-405b-54d",
+        {"reliability.checkpoint_interval_min": 30, "reliability.storage_bandwidth_tb_s": 0.001},
+    )
+    with pytest.raises(InputError) as info:
+        simulate(scenario)
+    assert info.value.field == "reliability.checkpoint_interval_min"

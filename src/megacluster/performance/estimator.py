@@ -15,11 +15,12 @@ from megacluster.performance.step_time import BREAKDOWN_KEYS, evaluate
 
 RECOMPUTE_NAMES = {v: k for k, v in RECOMPUTE_CODES.items()}
 GIB = 2.0**30
+MEMORY_KINDS = ("weights", "grads", "optimizer", "activations")
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """Predicted performance of one configuration. Units in the names; breakdown in [s]."""
+    """Predicted performance of one configuration; units in the names, breakdown in seconds. [s]"""
 
     step_time_s: float
     tokens_per_s: float
@@ -30,6 +31,8 @@ class Estimate:
     breakdown: dict[str, float]
     layout: dict[str, Any]
     chosen: dict[str, Any] = field(default_factory=dict)
+    hfu: float = 0.0
+    memory_gib: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict. [-]"""
@@ -43,6 +46,8 @@ class Estimate:
             "breakdown": self.breakdown,
             "layout": self.layout,
             "chosen_defaults": self.chosen,
+            "hfu": self.hfu,
+            "memory_gib": self.memory_gib,
         }
 
 
@@ -77,14 +82,18 @@ def estimate_from_arrays(out: dict[str, np.ndarray], lay: Layout, i: int, chosen
         breakdown={k: float(out[k][i]) for k in BREAKDOWN_KEYS},
         layout=layout_dict(lay.row(i)),
         chosen=chosen,
+        hfu=float(out["hfu"][i]),
+        memory_gib={k: float(out[f"memory_{k}_bytes"][i] / GIB) for k in MEMORY_KINDS},
     )
 
 
 def _divisors(n: int) -> list[int]:
+    """Divisors of n in increasing order. [1]"""
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def _virtual_choices(layers: int, pp: int) -> list[int]:
+    """Interleaving degrees possible for a pipeline. [1]"""
     if pp <= 1:
         return [1]
     return [v for v in range(1, 9) if pp * v <= layers]

@@ -1,0 +1,140 @@
+"""Command-line commands of the plant: ``megacluster size``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from megacluster.clikit import handle_errors, print_json
+from megacluster.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    """Add the plant's commands to the ``megacluster`` app."""
+    app.command("size")(size)
+    app.command("power")(power)
+
+
+@handle_errors
+def power(
+    scenario: str = typer.Argument(..., help="Scenario TOML file or preset name"),
+    cooling: str | None = typer.Option(
+        None, "--cooling", help="Cooling model: constant_pue, chiller_tower, chiller_air or dry_cooler"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON only"),
+) -> None:
+    """The plant at a glance: IT load from components, and the GPUs each step of the supply can run."""
+    from megacluster.power.sizing import power_outlook
+    from megacluster.scenario.load import load_scenario
+
+    overrides: dict[str, Any] = {"facility.cooling": cooling} if cooling is not None else {}
+    sc = load_scenario(scenario, overrides)
+    data = power_outlook(sc, sc.simulation.seed)
+    if as_json:
+        print_json(data)
+        return
+    console = Console()
+    for f in data["fleets"]:
+        parts = ", ".join(f"{k} {v:,.1f}" for k, v in f["it_mw"].items() if k != "total")
+        console.print(
+            f"[bold]{f['gpus']:,} x {f['accelerator']}[/bold]: IT load {f['it_mw']['total']:,.1f} MW "
+            f"({f['it_per_gpu_w']:,.0f} W per GPU) = {parts} MW"
+        )
+    table = Table("from", "supply MW", "ambient °C", "PUE", "GPUs uncapped", "GPUs capped", "cap")
+    for row in data["supply_steps"]:
+        table.add_row(
+            row["day"],
+            f"{row['supply_mw']:,.1f}",
+            f"{row['ambient_c']:.1f}",
+            f"{row['pue']:.3f}",
+            f"{row['gpus_uncapped']:,}",
+            f"{row['gpus_capped']:,}",
+            f"{row['cap_fraction']:.2f}",
+        )
+    console.print("GPUs each supply step runs through the worst hour of its first day (with outages):")
+    console.print(table)
+
+
+@handle_errors
+def size(
+    scenario: str = typer.Argument(..., help="Scenario TOML file or preset name"),
+    target_gpus: int = typer.Option(..., "--target-gpus", min=1, help="GPUs to keep powered at every step"),
+    unit: str | None = typer.Option(
+        None, "--unit", help="Generator catalog id (default: the scenario's largest)"
+    ),
+    battery: int = typer.Option(
+        0, "--battery", min=0, max=5, help="Also size a battery for 1..N fewer units"
+    ),
+    days: float | None = typer.Option(None, "--days", help="Horizon in days (default: the scenario's)"),
+    start: str | None = typer.Option(
+        None, "--start", help="First day, e.g. 2025-07-01 (default: the scenario's)"
+    ),
+    step: str | None = typer.Option(None, "--step", help="Time step, e.g. 5min, 1h"),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the forced outages"),
+    reserve: int = typer.Option(1, "--reserve-units", min=0, max=20, help="Spinning reserve units (N+k)"),
+    cooling: str | None = typer.Option(
+        None, "--cooling", help="Cooling model: constant_pue, chiller_tower, chiller_air or dry_cooler"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON only"),
+) -> None:
+    """Smallest generator count (and optionally battery) that keeps N GPUs powered through the horizon."""
+    from megacluster.power.sizing import size_plant
+    from megacluster.scenario.load import load_scenario
+    from megacluster.scenario.types import parse_duration_s
+
+    overrides: dict[str, Any] = {}
+    if days is not None:
+        overrides["simulation.horizon_days"] = days
+    if start is not None:
+        overrides["simulation.start"] = start
+    if step is not None:
+        try:
+            overrides["simulation.step"] = parse_duration_s(step)
+        except ValueError as exc:
+            raise InputError("--step", None, str(exc)) from None
+    if cooling is not None:
+        overrides["facility.cooling"] = cooling
+    sc = load_scenario(scenario, overrides)
+    try:
+        result = size_plant(
+            sc, target_gpus, unit=unit, battery_tradeoffs=battery, seed=seed, reserve_units=reserve
+        )
+    except ValueError as exc:
+        raise InputError(None, "--unit" if unit else None, str(exc)) from None
+    data = result.to_dict()
+    if as_json:
+        print_json(data)
+        return
+    console = Console()
+    console.print(
+        f"[bold]{target_gpus:,} x {result.accelerator}[/bold] at {sc.name}: peak facility demand "
+        f"{result.peak_demand_mw:,.1f} MW at {result.peak_ambient_c:.1f} °C; "
+        f"grid up to {result.grid_peak_mw:,.1f} MW; "
+        f"one {result.unit} gives {result.derated_unit_mw:.2f} MW there ({result.unit_rating_mw:g} MW ISO)."
+    )
+    table = Table(
+        "generators", "battery MWh", "CO2 t/yr (grid+gen)", "NOx t/yr", "operating USD/yr", "capex USD"
+    )
+    points = [p for p in (result.best, *result.battery_tradeoffs) if p is not None]
+    for p in points:
+        if not p.feasible:
+            table.add_row(str(p.generators), f"> {p.battery_mwh:,.0f}", "-", "-", "-", "not feasible")
+            continue
+        per = p.summary["per_year"]
+        capex = sum(p.summary["capex_usd"].values())
+        table.add_row(
+            str(p.generators),
+            f"{p.battery_mwh:,.0f}",
+            f"{per['co2_t']:,.0f}",
+            f"{per['nox_t']:,.1f}",
+            f"{per['operating_cost_usd']:,.0f}",
+            f"{capex:,.0f}",
+        )
+    if result.best is None:
+        console.print(f"No count up to 10,000 {result.unit} units keeps every GPU powered.")
+    else:
+        console.print(table)
+    console.print(f"({result.evaluations} plant simulations, bisection over whole units)")

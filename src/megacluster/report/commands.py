@@ -1,0 +1,82 @@
+"""The ``compare`` and ``serve`` commands; the CLI calls :func:`register`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from megacluster.clikit import handle_errors, print_json
+from megacluster.errors import InputError
+from megacluster.results.writers import to_jsonable
+
+
+def _overrides(seed: int | None, step: str | None, days: float | None) -> dict[str, Any]:
+    from megacluster.scenario.types import parse_duration_s
+
+    out: dict[str, Any] = {}
+    if seed is not None:
+        out["simulation.seed"] = seed
+    if step is not None:
+        try:
+            out["simulation.step"] = parse_duration_s(step)
+        except ValueError as exc:
+            raise InputError("--step", None, str(exc)) from None
+    if days is not None:
+        out["simulation.horizon_days"] = days
+    return out
+
+
+def compare(
+    scenarios: list[str] = typer.Argument(..., help="Two or more scenario TOML files or preset names"),
+    out: Path = typer.Option(Path("runs") / "compare", "--out", help="Output folder"),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for every scenario"),
+    step: str | None = typer.Option(None, "--step", help="Time step for every scenario, e.g. 1h"),
+    days: float | None = typer.Option(None, "--days", help="Horizon in days for every scenario"),
+    as_json: bool = typer.Option(False, "--json", help="Print compare.json on stdout and nothing else"),
+) -> None:
+    """Simulate scenarios side by side; write compare.html and compare.json."""
+    from megacluster.engine.simulate import simulate
+    from megacluster.report.compare import compare_data, compare_table, write_compare
+    from megacluster.scenario.load import load_scenario
+
+    if len(scenarios) < 2:
+        raise InputError(None, "SCENARIOS", "give at least two scenarios or presets to compare")
+    overrides = _overrides(seed, step, days)
+    models = [load_scenario(name, overrides) for name in scenarios]
+    results = [simulate(model) for model in models]
+    write_compare(results, out)
+    if as_json:
+        print_json(to_jsonable(compare_data(results)))
+        return
+    header, rows, _ = compare_table(results)
+    view = Table(title="Side by side", show_header=True)
+    for i, col in enumerate(header):
+        view.add_column(col, justify="right" if 0 < i < len(header) - 1 else "left")
+    for row in rows:
+        view.add_row(*row)
+    console = Console()
+    console.print(view)
+    console.print(f"wrote {out / 'compare.html'} and {out / 'compare.json'}")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port"),
+) -> None:
+    """Start the web dashboard and JSON API (docs at /docs)."""
+    import uvicorn
+
+    from megacluster.web.app import create_app
+
+    typer.echo(f"megacluster dashboard on http://{host}:{port}/  (API docs: /docs; Ctrl-C to stop)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``compare`` and ``serve`` to the command-line app."""
+    app.command(name="compare")(handle_errors(compare))
+    app.command(name="serve")(handle_errors(serve))
