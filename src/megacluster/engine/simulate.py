@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster.engine.timegrid import TimeGrid
-from megacluster.errors import InputError
 from megacluster.engine.training import JobThroughput, job_throughput
+from megacluster.errors import InputError
 from megacluster.fleet import installed_gpus
 from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
 from megacluster.reliability.job import JobInputs, JobResult, run_job
