@@ -115,3 +115,16 @@ def test_folder_of_another_sweep_is_refused(write_sweep: Callable[[str], Path], 
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     code, output = _cli([str(write_sweep(GOOD)), "--out", str(out)])
     assert code == 2 and "holds no sweep" in output
+
+
+def test_a_port_that_is_no_ray_cluster_exits_2(write_sweep: Callable[[str], Path], tmp_path: Path) -> None:
+    """Something listens (here a bare socket) but it is not a Ray cluster: refused in seconds."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = int(server.getsockname()[1])
+        out = tmp_path / "out"
+        code, output = _cli([str(write_sweep(GOOD)), "--out", str(out), "--address", f"127.0.0.1:{port}"])
+    assert code == 2, output
+    assert f"127.0.0.1:{port} accepts connections but does not answer as a Ray cluster" in output
+    assert not out.exists()

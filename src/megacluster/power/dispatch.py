@@ -4,14 +4,17 @@ Everything that does not depend on the previous step is precomputed as arrays by
 works on plain Python floats. Per step:
 
 1. units whose start-up finished come online; forced outages trip running units;
-2. commitment: start units when the sources ahead of the generators in the merit order (the battery only for
-   as long as it can carry the gap through a start-up) cannot cover the demand; stop them only when the
-   sources ahead, without the battery, can;
+2. commitment, looking ahead over a start-up and ramp (the install schedule and the weather are known): start
+   units when the sources ahead of the generators in the merit order cannot cover the residual demand (the
+   battery counts only above its reserve, and only for what it can carry through a start-up), plus any
+   spinning reserve; stop them only when the sources ahead, without the battery, suffice (never under a
+   start-up cap); refill a battery that is below its reserve;
 3. the facility power served is the demand limited by supply and by cooling; short of it the GPUs are capped
    (down to the deepest cap), then whole blocks are idled;
-4. sources are dispatched in merit order; running units are held at their minimum stable load (grid import,
-   battery discharge, then battery charging absorb the excess, else units stop); spare grid and running
-   generator output charge the battery.
+4. sources are dispatched in merit order, except that running units serve before the battery; running
+   units are held at their minimum stable load (grid import, battery discharge, then battery charging absorb
+   the excess, else units stop and the campus re-fits); spare grid and running generator output charge the
+   battery.
 """
 
 from __future__ import annotations
@@ -457,7 +460,9 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         chg = 0.0
 
         # ---- minimum stable load
-        if g_tot < gen_min_total:
+        guard = 0
+        while g_tot < gen_min_total - 1e-9 and guard <= 2 * ng + 2:  # repeats only after a re-fit
+            guard += 1
             need = gen_min_total - g_tot
             x = min(need, grid_use)
             grid_use -= x

@@ -226,8 +226,10 @@ class PlantResult:
             )
             if all_powered_from:
                 lines.append(f"From {all_powered_from} the supply ran every installed GPU.")
+        elif capped_h > 0:
+            lines.append("Every installed GPU kept running, but not always at full power.")
         else:
-            lines.append("The supply ran every installed GPU at every step.")
+            lines.append("The supply ran every installed GPU, uncapped, at every step.")
         if capped_h > 0:
             idled = ingredients["short_hours"]
             tail = f"; whole blocks were idled for {_hours(idled)} h" if idled > 0 else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,10 +135,7 @@ def _date_of(day: float | None, grid: TimeGrid) -> str | None:
 def _timeseries(run: ReplicaRun, runs: Sequence[ReplicaRun], grid: TimeGrid) -> pd.DataFrame:
     p = run.plant
     columns: dict[str, Any] = {"time": pd.to_datetime(grid.times)}
-    for f in dataclasses.fields(p):
-        value = getattr(p, f.name)
-        if isinstance(value, np.ndarray) and value.ndim == 1 and len(value) == grid.n:
-            columns[f.name] = value
+    columns.update(p.columns())
     columns["job_gpus"] = run.job_gpus
     if run.job is not None:
         columns["cumulative_flop"] = np.asarray(run.job.cumulative_flop, dtype=np.float64)

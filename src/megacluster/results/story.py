@@ -54,10 +54,10 @@ def power_story(results: Results) -> list[str]:
 
 
 def monthly_table(results: Results) -> pd.DataFrame:
-    """Month by month: installed (end), powered (mean), supply and demand (mean). [-, MW]"""
+    """Month by month, means: installed and powered GPUs, supply, demand, grid and generators. [-, MW]"""
     ts = results.timeseries.set_index("time")
     cols: dict[str, Any] = {
-        "gpus_installed": ts["gpus_installed"].resample("MS").last(),
+        "gpus_installed_mean": ts["gpus_installed"].resample("MS").mean(),
         "gpus_powered_mean": ts["gpus_powered"].resample("MS").mean(),
         "supply_mw_mean": ts["supply_capacity_mw"].resample("MS").mean(),
         "facility_mw_mean": ts["facility_power_mw"].resample("MS").mean(),

@@ -75,14 +75,14 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
     for line in power_story(results):
         console.print(f"  {line}")
     monthly = monthly_table(results)
-    table = Table(title="Month by month", show_header=True)
-    for col in ["month", "installed", "powered (mean)", "supply MW", "facility MW", "grid MW", "gen. MW"]:
+    table = Table(title="Month by month (means)", show_header=True)
+    for col in ["month", "installed", "powered", "supply MW", "facility MW", "grid MW", "gen. MW"]:
         table.add_column(col, justify="right")
     for month, month_row in monthly.iterrows():
         stamp = month if isinstance(month, dt.date) else None
         table.add_row(
             stamp.strftime("%Y-%m") if stamp else str(month),
-            _num(month_row["gpus_installed"]),
+            _num(month_row["gpus_installed_mean"]),
             _num(month_row["gpus_powered_mean"]),
             _num(month_row["supply_mw_mean"], ",.1f"),
             _num(month_row["facility_mw_mean"], ",.1f"),

@@ -58,16 +58,21 @@ class SweepPlan:
         return out
 
 
-def _apply(data: dict[str, Any], overrides: dict[str, ScalarValue], label: str, key: str) -> None:
+def _apply(data: dict[str, Any], overrides: dict[str, ScalarValue], label: str, fixed: bool) -> None:
     for dotted, value in overrides.items():
         try:
             set_dotted(data, dotted, value, label)
         except InputError as exc:
-            raise InputError(label, f"{key} '{dotted}'", exc.expected) from None
+            raise InputError(label, _where(dotted, fixed), exc.expected) from None
         except (TypeError, KeyError, AttributeError):
             raise InputError(
-                label, f"{key} '{dotted}'", "this path does not lead to a table in the scenario"
+                label, _where(dotted, fixed), "this path does not lead to a table in the scenario"
             ) from None
+
+
+def _where(dotted: str, fixed: bool) -> str:
+    """How a message names an override: ``fixed["a.b"]`` or the varied field itself."""
+    return f'fixed["{dotted}"]' if fixed else dotted
 
 
 def plan_sweep(loaded: LoadedSweep) -> SweepPlan:
@@ -81,7 +86,7 @@ def plan_sweep(loaded: LoadedSweep) -> SweepPlan:
         base, _ = read_scenario_dict(loaded.base_source)
     except InputError as exc:
         raise InputError(label, "base", str(exc)) from None
-    _apply(base, dict(spec.fixed), label, "fixed")
+    _apply(base, dict(spec.fixed), label, fixed=True)
     try:
         scenario_from_dict(copy.deepcopy(base), "scenario")
     except InputError as exc:
@@ -91,12 +96,12 @@ def plan_sweep(loaded: LoadedSweep) -> SweepPlan:
     points = []
     for index, values in enumerate(spec.design.points(spec.seed)):
         data = copy.deepcopy(base)
-        _apply(data, values, label, "design parameter")
+        _apply(data, values, label, fixed=False)
         try:
             scenario = scenario_from_dict(data, "scenario")
         except InputError as exc:
             culprit = next((k for k in values if exc.field and k.startswith(exc.field)), None)
-            field = f"design parameter '{culprit}'" if culprit else "design"
+            field = culprit or "design"
             raise InputError(label, field, f"point {index} ({describe(values)}): {exc}") from None
         points.append(Point(index=index, values=dict(values), scenario=scenario))
     return SweepPlan(spec=spec, label=label, points=tuple(points))

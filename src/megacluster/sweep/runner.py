@@ -37,6 +37,14 @@ PROBE_TIMEOUT_S = 3.0
 """[A] How long to wait for a Ray cluster's address to answer before calling it unreachable. [s]"""
 
 
+GCS_PROBE_METHOD = "/ray.rpc.NodeInfoGcsService/GetClusterId"
+"""A cheap call every Ray cluster's control store (GCS) answers; an empty request is a valid one."""
+
+GCS_ANSWERS = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT", "FAILED_PRECONDITION"})
+"""gRPC refusals that still prove a GCS implements the method (a Ray 2.60 head answers an anonymous caller
+UNAUTHENTICATED); a proxy or another HTTP/2 server answers UNIMPLEMENTED, a bare socket UNAVAILABLE."""
+
+
 @dataclass(frozen=True)
 class SweepOutcome:
     """What a sweep produced and how much work it did."""
@@ -68,11 +76,37 @@ def probe_address(address: str, timeout_s: float = PROBE_TIMEOUT_S) -> None:
     host, port = _split_address(address)
     try:
         with socket.create_connection((host, port), timeout=timeout_s):
-            return
+            pass
     except OSError as exc:
         raise InputError(
             "--address", None, f"no Ray cluster answers at {host}:{port} within {timeout_s:g} s ({exc})"
         ) from None
+    if not address.startswith("ray://"):  # a Ray Client server speaks another protocol
+        _probe_gcs(host, port, timeout_s)
+
+
+def _probe_gcs(host: str, port: int, timeout_s: float) -> None:
+    """Ask the cluster's control store for its id: a port that accepts connections (a proxy, another
+    server) but is no Ray cluster fails here in seconds, rather than after Ray's own long retries."""
+    try:
+        import grpc
+    except ImportError:
+        return
+    channel = grpc.insecure_channel(f"{host}:{port}", options=[("grpc.enable_http_proxy", 0)])
+    try:
+        ask = channel.unary_unary(GCS_PROBE_METHOD, request_serializer=bytes, response_deserializer=bytes)
+        ask(b"", timeout=timeout_s)
+    except grpc.RpcError as exc:
+        code = exc.code().name if hasattr(exc, "code") else type(exc).__name__
+        if code in GCS_ANSWERS:
+            return
+        raise InputError(
+            "--address",
+            None,
+            f"{host}:{port} accepts connections but does not answer as a Ray cluster ({code})",
+        ) from None
+    finally:
+        channel.close()
 
 
 @contextmanager
