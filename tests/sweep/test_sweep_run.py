@@ -148,6 +148,9 @@ def test_same_sweep_same_seed_same_table(write_sweep: Callable[[str], Path], tmp
     first = _run(path, tmp_path / "a", tmp_path / "a.log")
     second = _run(path, tmp_path / "b", tmp_path / "b.log")
     pd.testing.assert_frame_equal(first, second)
+    # nor does the batching of replicas into tasks change anything
+    rebatched = write_sweep(GRID.replace("replicas_per_task = 2", "replicas_per_task = 3"), "rebatched.toml")
+    pd.testing.assert_frame_equal(first, _run(rebatched, tmp_path / "d", tmp_path / "d.log"))
     # another seed gives other replicas
     other = write_sweep(GRID.replace("seed = 5", "seed = 6"), "other.toml")
     third = _run(other, tmp_path / "c", tmp_path / "c.log")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from megacluster.results.assemble import Results
@@ -15,41 +14,38 @@ def _fmt_int(x: float) -> str:
 
 
 def power_story(results: Results) -> list[str]:
-    """Sentences on installed vs powered GPUs and the supply, month by month."""
+    """Sentences on the supply, installed vs powered GPUs, generators, battery and permits."""
     ts = results.timeseries
+    summary = results.summary
     lines: list[str] = []
     if ts.empty:
         return lines
-    installed = ts["gpus_installed"].to_numpy()
-    powered = ts["gpus_powered"].to_numpy()
-    gap = installed - powered
-    short = gap > 0
     first = ts["time"].iloc[0]
     lines.append(
-        f"On {first.date()} the site had {ts['supply_capacity_mw'].iloc[0]:.0f} MW of supply "
-        f"({ts['grid_capacity_mw'].iloc[0]:.0f} MW grid) for {_fmt_int(installed[0])} installed GPUs."
-        if "grid_capacity_mw" in ts
-        else f"On {first.date()} the site had {ts['supply_capacity_mw'].iloc[0]:.0f} MW of supply for "
-        f"{_fmt_int(installed[0])} installed GPUs."
+        f"On {first.date()} the site had {ts['supply_capacity_mw'].iloc[0]:.0f} MW of supply for "
+        f"{_fmt_int(ts['gpus_installed'].iloc[0])} installed GPUs (peak demand of all installed GPUs: "
+        f"{ts['demand_full_mw'].max():.0f} MW)."
+        if "demand_full_mw" in ts
+        else f"On {first.date()} the site had {ts['supply_capacity_mw'].iloc[0]:.0f} MW of supply."
     )
-    if short.any():
-        worst = int(np.argmax(gap))
-        days_short = float(short.mean() * len(ts) * results.summary.get("step_s", 300.0) / 86400.0)
-        lines.append(
-            f"Power limited the campus on {days_short:.0f} days: the largest gap was "
-            f"{_fmt_int(gap[worst])} installed GPUs without power on {ts['time'].iloc[worst].date()} "
-            f"({_fmt_int(powered[worst])} of {_fmt_int(installed[worst])} running)."
-        )
-        last_short = int(np.flatnonzero(short)[-1])
-        if last_short < len(ts) - 1:
+    story = summary.get("power_story")
+    if isinstance(story, dict):
+        lines.extend(str(line) for line in story.get("lines", []))
+    permit = summary.get("permit")
+    if isinstance(permit, dict):
+        for ex in permit.get("exceedances", []):
             lines.append(
-                f"From {ts['time'].iloc[last_short + 1].date()} every installed GPU had power "
-                f"({_fmt_int(installed[last_short + 1])} GPUs)."
+                f"Air permit of generator fleet {ex['fleet']} ({ex['unit']}): {ex['kind']} "
+                f"{ex['value']:,.1f} in {ex['year']} against a cap of {ex['limit']:,.1f}, first exceeded "
+                f"{ex['first_exceeded']}."
             )
-        else:
-            lines.append("Installed GPUs were still short of power at the end of the horizon.")
-    else:
-        lines.append("Every installed GPU had power throughout the horizon.")
+    homes = summary.get("homes_equivalent")
+    energy = summary.get("energy_mwh", {}).get("total")
+    if isinstance(homes, dict) and energy:
+        lines.append(
+            f"The campus used {energy:,.0f} MWh: what {_fmt_int(homes.get('us_average', 0))} average US "
+            f"homes ({_fmt_int(homes.get('tennessee', 0))} Tennessee homes) use over the same time."
+        )
     return lines
 
 
