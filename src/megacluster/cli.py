@@ -9,11 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import handle_errors, print_json
-from megacluster.errors import InputError
+from megacluster.clikit import handle_errors, print_json, simulation_overrides
 from megacluster.results.writers import to_jsonable, write_run
 from megacluster.scenario.load import load_scenario, preset_names, preset_text
-from megacluster.scenario.types import parse_duration_s
 
 app = typer.Typer(
     name="megacluster",
@@ -38,18 +36,7 @@ def run(
     """Simulate a scenario and write summary.json, timeseries.parquet, events.parquet, report.html."""
     from megacluster.engine.simulate import simulate
 
-    overrides: dict[str, Any] = {}
-    if seed is not None:
-        overrides["simulation.seed"] = seed
-    if replicas is not None:
-        overrides["simulation.replicas"] = replicas
-    if step is not None:
-        try:
-            overrides["simulation.step"] = parse_duration_s(step)
-        except ValueError as exc:
-            raise InputError("--step", None, str(exc)) from None
-    if days is not None:
-        overrides["simulation.horizon_days"] = days
+    overrides = simulation_overrides(seed=seed, step=step, days=days, replicas=replicas)
     scenario_model = load_scenario(scenario, overrides)
     results = simulate(scenario_model)
     out_dir = out if out is not None else Path("runs") / scenario_model.name

@@ -41,3 +41,31 @@ def _json_default(obj: Any) -> Any:
     if hasattr(obj, "isoformat"):
         return obj.isoformat()
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def simulation_overrides(
+    seed: int | None = None,
+    step: str | None = None,
+    days: float | None = None,
+    replicas: int | None = None,
+    start: str | None = None,
+) -> dict[str, Any]:
+    """Dotted scenario overrides from the usual command-line flags (``--step`` parsed to seconds)."""
+    from megacluster.errors import InputError
+    from megacluster.scenario.types import parse_duration_s
+
+    out: dict[str, Any] = {}
+    if seed is not None:
+        out["simulation.seed"] = seed
+    if replicas is not None:
+        out["simulation.replicas"] = replicas
+    if step is not None:
+        try:
+            out["simulation.step"] = parse_duration_s(step)
+        except ValueError as exc:
+            raise InputError("--step", None, str(exc)) from None
+    if days is not None:
+        out["simulation.horizon_days"] = days
+    if start is not None:
+        out["simulation.start"] = start
+    return out

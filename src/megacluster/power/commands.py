@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import handle_errors, print_json
+from megacluster.clikit import handle_errors, print_json, simulation_overrides
 from megacluster.errors import InputError
 
 
@@ -83,18 +83,8 @@ def size(
     """Smallest generator count (and optionally battery) that keeps N GPUs powered through the horizon."""
     from megacluster.power.sizing import size_plant
     from megacluster.scenario.load import load_scenario
-    from megacluster.scenario.types import parse_duration_s
 
-    overrides: dict[str, Any] = {}
-    if days is not None:
-        overrides["simulation.horizon_days"] = days
-    if start is not None:
-        overrides["simulation.start"] = start
-    if step is not None:
-        try:
-            overrides["simulation.step"] = parse_duration_s(step)
-        except ValueError as exc:
-            raise InputError("--step", None, str(exc)) from None
+    overrides = simulation_overrides(step=step, days=days, start=start)
     if cooling is not None:
         overrides["facility.cooling"] = cooling
     sc = load_scenario(scenario, overrides)

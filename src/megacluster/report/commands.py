@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import handle_errors, print_json
+from megacluster.clikit import handle_errors, print_json, simulation_overrides
 from megacluster.errors import InputError
 from megacluster.results.writers import to_jsonable
-
-
-def _overrides(seed: int | None, step: str | None, days: float | None) -> dict[str, Any]:
-    from megacluster.scenario.types import parse_duration_s
-
-    out: dict[str, Any] = {}
-    if seed is not None:
-        out["simulation.seed"] = seed
-    if step is not None:
-        try:
-            out["simulation.step"] = parse_duration_s(step)
-        except ValueError as exc:
-            raise InputError("--step", None, str(exc)) from None
-    if days is not None:
-        out["simulation.horizon_days"] = days
-    return out
 
 
 def compare(
@@ -45,7 +28,7 @@ def compare(
 
     if len(scenarios) < 2:
         raise InputError(None, "SCENARIOS", "give at least two scenarios or presets to compare")
-    overrides = _overrides(seed, step, days)
+    overrides = simulation_overrides(seed=seed, step=step, days=days)
     models = [load_scenario(name, overrides) for name in scenarios]
     results = [simulate(model) for model in models]
     write_compare(results, out)

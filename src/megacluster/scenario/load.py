@@ -49,18 +49,20 @@ def _parse(text: str, label: str) -> dict[str, Any]:
         raise InputError(label, None, f"invalid TOML: {exc}") from None
 
 
-def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def merge_tables(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """Tables merge key by key; any other value (arrays included) replaces the base's."""
     out = copy.deepcopy(base)
     for key, value in over.items():
         if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_tables(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def _resolve(data: dict[str, Any], label: str, depth: int = 0) -> dict[str, Any]:
+def resolve_extends(data: Mapping[str, Any], label: str, depth: int = 0) -> dict[str, Any]:
+    """Apply ``extends = "PRESET"`` (presets only, by name): the preset, then this data over it."""
+    data = dict(data)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -70,8 +72,8 @@ def _resolve(data: dict[str, Any], label: str, depth: int = 0) -> dict[str, Any]
         raise InputError(label, "extends", "expected the name of a preset")
     if parent not in preset_names():
         raise InputError(label, "extends", unknown_choice_message("preset", parent, preset_names()))
-    base = _resolve(_parse(preset_text(parent), f"preset {parent}"), f"preset {parent}", depth + 1)
-    return _merge(base, data)
+    base = resolve_extends(_parse(preset_text(parent), f"preset {parent}"), f"preset {parent}", depth + 1)
+    return merge_tables(base, data)
 
 
 def read_scenario_dict(source: str | Path) -> tuple[dict[str, Any], str]:
@@ -86,7 +88,7 @@ def read_scenario_dict(source: str | Path) -> tuple[dict[str, Any], str]:
     else:
         label = f"preset {source}"
         data = _parse(preset_text(str(source)), label)
-    return _resolve(data, label), label
+    return resolve_extends(data, label), label
 
 
 _INDEX = re.compile(r"^(\w[\w-]*)\[(\d+)\]$")
@@ -107,21 +109,27 @@ def set_dotted(data: dict[str, Any], dotted: str, value: Any, label: str = "over
             raise InputError(label, dotted, "empty part in a dotted field name")
     node: Any = data
     for here, nxt in itertools.pairwise(parts):
-        if isinstance(here, int):
-            if not isinstance(node, list) or here >= len(node):
-                raise InputError(label, dotted, f"index {here} is out of range")
-            node = node[here]
-        else:
-            if here not in node or node[here] is None:
-                node[here] = [] if isinstance(nxt, int) else {}
-            node = node[here]
+        node = _child(node, here, [] if isinstance(nxt, int) else {}, dotted, label)
     last = parts[-1]
     if isinstance(last, int):
         if not isinstance(node, list) or last >= len(node):
             raise InputError(label, dotted, f"index {last} is out of range")
-        node[last] = value
-    else:
-        node[last] = value
+    elif not isinstance(node, dict):
+        raise InputError(label, dotted, "no such field to set (a part of the path is not a table)")
+    node[last] = value
+
+
+def _child(node: Any, key: str | int, empty: Any, dotted: str, label: str) -> Any:
+    """The table or array under ``key``, created empty when missing."""
+    if isinstance(key, int):
+        if not isinstance(node, list) or key >= len(node):
+            raise InputError(label, dotted, f"index {key} is out of range")
+        return node[key]
+    if not isinstance(node, dict):
+        raise InputError(label, dotted, "no such field to set (a part of the path is not a table)")
+    if node.get(key) is None:
+        node[key] = empty
+    return node[key]
 
 
 def _field_names_at(loc: tuple[Any, ...]) -> list[str]:

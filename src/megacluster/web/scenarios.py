@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import copy
 import tomllib
 from collections.abc import Mapping
 from typing import Any
 
 from megacluster.errors import InputError, unknown_choice_message
-from megacluster.scenario.load import preset_names, preset_text, scenario_from_dict, set_dotted
+from megacluster.scenario.load import (
+    preset_names,
+    preset_text,
+    resolve_extends,
+    scenario_from_dict,
+    set_dotted,
+)
 from megacluster.scenario.schema import Scenario
 from megacluster.web.limits import Limits
-
-_MAX_DEPTH = 8
-
-
-def _overlay(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Tables combine key by key; other values (lists too) replace the base's."""
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _overlay(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def preset_dict(name: str, field: str = "preset") -> dict[str, Any]:
@@ -31,22 +23,6 @@ def preset_dict(name: str, field: str = "preset") -> dict[str, Any]:
     if name not in preset_names():
         raise InputError("request", field, unknown_choice_message("preset", name, preset_names()))
     return resolve_extends(tomllib.loads(preset_text(name)), f"preset {name}")
-
-
-def resolve_extends(data: dict[str, Any], label: str, depth: int = 0) -> dict[str, Any]:
-    """Apply ``extends = "PRESET"`` (presets only, by name). [-]"""
-    data = dict(data)
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if depth >= _MAX_DEPTH:
-        raise InputError(label, "extends", f"more than {_MAX_DEPTH} levels of 'extends'")
-    if not isinstance(parent, str):
-        raise InputError(label, "extends", "expected the name of a preset")
-    if parent not in preset_names():
-        raise InputError(label, "extends", unknown_choice_message("preset", parent, preset_names()))
-    base = resolve_extends(tomllib.loads(preset_text(parent)), f"preset {parent}", depth + 1)
-    return _overlay(base, data)
 
 
 def check_limits(scenario: Scenario, limits: Limits, label: str = "request") -> None:
@@ -91,12 +67,7 @@ def scenario_for_request(
     else:
         raise InputError("request", None, "give exactly one of 'preset' or 'scenario'")
     for key, value in overrides.items():
-        try:
-            set_dotted(data, key, value, label)
-        except (TypeError, KeyError, AttributeError, IndexError):
-            raise InputError(
-                label, key, "no such field to override (a part of the path is not a table)"
-            ) from None
+        set_dotted(data, key, value, label)
     scenario = scenario_from_dict(data, label)
     check_limits(scenario, limits, label)
     return scenario
