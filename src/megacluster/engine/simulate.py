@@ -109,25 +109,48 @@ def simulate_replica(
     return ReplicaRun(plant=plant, job_gpus=job_gpus, job=job)
 
 
-def simulate(scenario: Scenario, seed: int | None = None, replicas: int | None = None) -> Results:
-    """Simulate a scenario: every replica from one seed; the same seed gives the same results."""
+@dataclass(frozen=True)
+class PreparedRun:
+    """What every replica of a scenario shares: the time grid, the fleets, the job's throughput."""
+
+    scenario: Scenario
+    grid: TimeGrid
+    fleets: tuple[FleetLoad, ...]
+    perf: JobThroughput | None
+    extra: dict[str, Any]
+
+    def replica(self, rng: np.random.Generator) -> ReplicaRun:
+        """One Monte Carlo replica with its own generator."""
+        return simulate_replica(self.scenario, self.grid, self.fleets, self.perf, rng)
+
+    def results(self, runs: list[ReplicaRun], seed: int) -> Results:
+        """The Results of these replicas (figures are medians across them)."""
+        return assemble(self.scenario, self.grid, self.fleets, runs, seed, dict(self.extra))
+
+
+def prepare(scenario: Scenario) -> PreparedRun:
+    """The set-up shared by all replicas (the performance model's layout search is the costly part)."""
     sim = scenario.simulation
-    seed = sim.seed if seed is None else seed
-    replicas = sim.replicas if replicas is None else replicas
     grid = TimeGrid.build(sim.start, sim.horizon_days, sim.step)
     fleets = build_fleets(scenario, grid)
     perf: JobThroughput | None = None
-    perf_note = ""
+    extra: dict[str, Any] = {"throughput_source": ""}
     if scenario.training is not None:
-        perf, perf_note = job_throughput(scenario)
+        perf, extra["throughput_source"] = job_throughput(scenario)
         try:
             scenario.reliability.check_checkpoint(perf.checkpoint_bytes)
         except ValueError as exc:
             raise InputError(None, "reliability.checkpoint_interval_min", str(exc)) from None
-    children = np.random.SeedSequence(seed).spawn(replicas)
-    runs = [simulate_replica(scenario, grid, fleets, perf, np.random.default_rng(c)) for c in children]
-    extra: dict[str, Any] = {"throughput_source": perf_note}
-    if perf is not None:
         extra["layout"] = dict(getattr(perf, "layout", {}) or {})
         extra["mfu"] = float(perf.mfu)
-    return assemble(scenario, grid, fleets, runs, seed, extra)
+    return PreparedRun(scenario=scenario, grid=grid, fleets=fleets, perf=perf, extra=extra)
+
+
+def simulate(scenario: Scenario, seed: int | None = None, replicas: int | None = None) -> Results:
+    """Simulate a scenario: every replica from one seed; the same seed gives the same results."""
+    seed = scenario.simulation.seed if seed is None else seed
+    replicas = scenario.simulation.replicas if replicas is None else replicas
+    prepared = prepare(scenario)
+    children = np.random.SeedSequence(seed).spawn(replicas)
+    runs = [prepared.replica(np.random.default_rng(c)) for c in children]
+    return prepared.results(runs, seed)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from megacluster import catalog
 from megacluster.errors import MegaclusterError
 from megacluster.scenario.schema import DEFAULT_MFU, Scenario
 
@@ -56,6 +58,28 @@ def checkpoint_bytes_estimate(params: float) -> float:
     return 14.0 * params
 
 
+@functools.lru_cache(maxsize=64)
+def _cached_job_performance(
+    model_id: str,
+    accelerator_id: str,
+    job_gpus: int,
+    global_batch: int,
+    precision: str,
+    layout: tuple[tuple[str, Any], ...] | None,
+) -> JobThroughput:
+    """The performance model's answer for one job, computed once per process (it is pure)."""
+    from megacluster.performance.engine_api import job_performance
+
+    return job_performance(
+        catalog.models()[model_id],
+        accelerator_id,
+        job_gpus,
+        global_batch,
+        precision,
+        dict(layout) if layout else None,
+    )
+
+
 def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
     """The job's throughput model and a note on where its efficiency comes from."""
     training = scenario.training
@@ -76,10 +100,10 @@ def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
             "scenario training.mfu",
         )
     try:
-        from megacluster.performance.engine_api import job_performance
-
-        layout = training.layout.model_dump() if training.layout else None
-        perf = job_performance(shape, accel.id, training.job_gpus, training.global_batch, precision, layout)
+        layout = tuple(sorted(training.layout.model_dump().items())) if training.layout else None
+        perf = _cached_job_performance(
+            shape.id, accel.id, training.job_gpus, training.global_batch, precision, layout
+        )
         return perf, "performance model"
     except (ImportError, ValueError, MegaclusterError) as exc:  # no valid layout: fall back, say so
         replica = training.layout.tp * training.layout.pp * training.layout.cp if training.layout else 8

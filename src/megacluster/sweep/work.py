@@ -70,25 +70,13 @@ class EngineUnit:
         """One replica per call, the set-up done once. [-]"""
         import numpy as np
 
-        from megacluster.engine.simulate import build_fleets, simulate_replica
-        from megacluster.engine.timegrid import TimeGrid
-        from megacluster.engine.training import JobThroughput, job_throughput
-        from megacluster.results.assemble import assemble
+        from megacluster.engine.simulate import prepare
 
-        sim = scenario.simulation
-        grid = TimeGrid.build(sim.start, sim.horizon_days, sim.step)
-        fleets = build_fleets(scenario, grid)
-        perf: JobThroughput | None = None
-        extra: dict[str, Any] = {"throughput_source": ""}
-        if scenario.training is not None:
-            perf, extra["throughput_source"] = job_throughput(scenario)
-            extra["layout"] = dict(getattr(perf, "layout", {}) or {})
-            extra["mfu"] = float(perf.mfu)
+        prepared = prepare(scenario)
 
         def one(seed: int) -> dict[str, Any]:
             (child,) = np.random.SeedSequence(seed).spawn(1)
-            run = simulate_replica(scenario, grid, fleets, perf, np.random.default_rng(child))
-            return flatten(assemble(scenario, grid, fleets, [run], seed, dict(extra)).summary)
+            return flatten(prepared.results([prepared.replica(np.random.default_rng(child))], seed).summary)
 
         return one
 
