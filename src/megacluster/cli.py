@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -35,26 +34,18 @@ def run(
 ) -> None:
     """Simulate a scenario and write summary.json, timeseries.parquet, events.parquet, report.html."""
     from megacluster.engine.simulate import simulate
+    from megacluster.report.html import render_report
+    from megacluster.results.text import print_results
 
     overrides = simulation_overrides(seed=seed, step=step, days=days, replicas=replicas)
     scenario_model = load_scenario(scenario, overrides)
     results = simulate(scenario_model)
     out_dir = out if out is not None else Path("runs") / scenario_model.name
-    write_run(results, out_dir, extra_files=_report_files())
+    write_run(results, out_dir, extra_files={"report.html": render_report})
     if as_json:
         print_json(to_jsonable(results.summary))
     else:
-        from megacluster.results.text import print_results
-
         print_results(results, out_dir)
-
-
-def _report_files() -> dict[str, Any]:
-    try:
-        from megacluster.report.html import render_report
-    except ImportError:
-        return {}
-    return {"report.html": render_report}
 
 
 @app.command()
@@ -76,29 +67,18 @@ def show(preset: str = typer.Argument(..., help="Preset name")) -> None:
     typer.echo(preset_text(preset), nl=False)
 
 
-PLUGIN_MODULES = (
-    "megacluster.performance.commands",
-    "megacluster.power.commands",
-    "megacluster.reliability.commands",
-    "megacluster.report.commands",
-    "megacluster.sweep.commands",
-)
+def _register_commands() -> None:
+    """Commands of the other layers, each registered by its own package."""
+    from megacluster.performance.commands import register as performance_commands
+    from megacluster.power.commands import register as power_commands
+    from megacluster.report.commands import register as report_commands
+    from megacluster.sweep.commands import register as sweep_commands
+
+    for register in (performance_commands, power_commands, report_commands, sweep_commands):
+        register(app)
 
 
-def _register_plugins() -> None:
-    import importlib
-
-    for name in PLUGIN_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
-
-
-_register_plugins()
+_register_commands()
 
 
 def main() -> None:
