@@ -127,6 +127,12 @@ def training_lines(t: dict[str, Any], replicas: int) -> list[str]:
         f"Interruptions: {inter['unexpected']} unexpected, {inter['planned']} planned "
         f"(checkpoint every {_num(t.get('checkpoint_interval_min'), '.1f')} min)."
     )
+    by_cause = inter.get("by_cause") or {}
+    if by_cause:
+        top = sorted(by_cause.items(), key=lambda kv: -kv[1])
+        shown = ", ".join(f"{cause} {count}" for cause, count in top[:8])
+        rest = sum(count for _, count in top[8:])
+        lines.append(f"By cause: {shown}" + (f", other {rest}." if rest else "."))
     wall = t.get("wall_hours") or 0.0
     held = wall - (t.get("waiting_hours") or 0.0)
     lines.append(
