@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from megacluster.clikit import handle_errors, print_json, simulation_overrides
+from megacluster.errors import InputError, with_file
 from megacluster.results.writers import to_jsonable, write_run
 from megacluster.scenario.load import load_scenario, preset_names, preset_text
 
@@ -39,7 +40,10 @@ def run(
 
     overrides = simulation_overrides(seed=seed, step=step, days=days, replicas=replicas)
     scenario_model = load_scenario(scenario, overrides)
-    results = simulate(scenario_model)
+    try:
+        results = simulate(scenario_model)
+    except InputError as exc:
+        raise with_file(exc, scenario) from None
     out_dir = out if out is not None else Path("runs") / scenario_model.name
     write_run(results, out_dir, extra_files={"report.html": render_report})
     if as_json:

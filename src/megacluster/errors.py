@@ -41,3 +41,10 @@ def unknown_choice_message(kind: str, name: str, choices: Iterable[str]) -> str:
     close = nearest(name, choices)
     hint = f" (did you mean '{close}'?)" if close else ""
     return f"unknown {kind} '{name}'{hint}; valid: {', '.join(choices)}"
+
+
+def with_file(error: InputError, file: str) -> InputError:
+    """The same error, naming ``file`` when it named none."""
+    if error.file:
+        return error
+    return InputError(file, error.field, error.expected)

@@ -182,3 +182,24 @@ def test_interval_shorter_than_size_based_write_time() -> None:
     with pytest.raises(InputError) as info:
         simulate(scenario)
     assert info.value.field == "reliability.checkpoint_interval_min"
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "words"),
+    [
+        ("[training.layout]\ntp = 7\npp = 1\n", "layout.tp", "divisible"),
+        ('[training]\naccelerator = "b200"\n', "training", "not in the fleet"),
+        ("[training]\njob_gpus = 4\nmfu = 0.4\n", "training.job_gpus", "model replica"),
+        ("[reliability]\ncheckpoint_interval_min = 0.1\ncheckpoint_write_s = 60\n", "reliability", "longer"),
+    ],
+)
+def test_impossible_training_exits_2_naming_file_and_field(
+    extra: str, field: str, words: str, tmp_path: Path, write_scenario: Callable[..., Path]
+) -> None:
+    path = write_scenario(f'extends = "colossus-2024"\n[simulation]\nhorizon_days = 2\nstep = "1h"\n{extra}')
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2, result.output
+    assert str(path) in result.output
+    assert field in result.output
+    assert words in result.output
+    assert not (tmp_path / "x").exists()

@@ -97,11 +97,7 @@ def test_compare_command_bad_preset(tmp_path: Path) -> None:
 
 
 def test_compare_command_end_to_end(tmp_path: Path) -> None:
-    """Real engine, short horizon: three presets side by side (skipped while the engine is incomplete)."""
-    try:
-        import megacluster.engine.simulate  # noqa: F401
-    except ImportError as exc:
-        pytest.skip(f"engine not importable yet: {exc}")
+    """Real engine, short horizon: three presets side by side."""
     out = tmp_path / "cmp"
     args = ["compare", "colossus-2024", "colossus-2025", "llama3-meta-24k", "--days", "10", "--step", "1h"]
     result = CliRunner().invoke(_cli(), [*args, "--out", str(out), "--json"])

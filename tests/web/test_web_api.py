@@ -263,11 +263,7 @@ def test_dashboard_and_local_plotly(client: TestClient) -> None:
 
 
 def test_real_engine_short_run() -> None:
-    """The default simulator (the engine) answers a short run (skipped while the engine is incomplete)."""
-    try:
-        import megacluster.engine.simulate  # noqa: F401
-    except ImportError as exc:
-        pytest.skip(f"engine not importable yet: {exc}")
+    """The default simulator (the engine) answers a short run."""
     with TestClient(create_app()) as c:
         r = _simulate(c, preset="colossus-2024", overrides=SHORT, seed=1)
     assert r.status_code == 200, r.text

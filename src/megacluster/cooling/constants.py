@@ -75,3 +75,14 @@ time, a common shape of diurnal temperature models."""
 WETBULB_DEPRESSION_K = 8.0
 """[A] wet-bulb depression at the design dry-bulb when a climate gives no ASHRAE design pair (Memphis 9.5 K,
 Abilene 14.7 K, Yakima 15.1 K: facts-plant.md 1)."""
+
+# --- Guards on model outputs ----------------------------------------------------------------------------
+
+CHILLER_COP_RANGE = (1.5, 8.0)
+"""[A] bounds on the chiller COP from the DOE-2 curve: its biquadratic is fitted on 24-35 °C condenser water
+and 6.7-10 °C chilled water (facts-plant.md 6); outside, a polynomial can run away, so the COP is held within
+the range of real centrifugal chillers (air-cooled at 95 °F ~2.8, best water-cooled ~7, facts-plant.md 6)."""
+
+MAX_CAPACITY_FACTOR = 10.0
+"""[A] numerical cap of the cooling capacity factor where the economiser carries the whole load (effectively
+unlimited: far above any operating point). [-]"""

@@ -17,9 +17,6 @@ from megacluster.cooling.config import CoolingType, FacilityConfig
 
 FloatArray = npt.NDArray[np.float64]
 
-MAX_CAPACITY_FACTOR = 10.0
-"""Cap of the capacity factor where the economiser carries the whole load (effectively unlimited). [-]"""
-
 
 def _biquadratic(c: tuple[float, ...], x: FloatArray, y: FloatArray) -> FloatArray:
     return np.asarray(
@@ -44,7 +41,7 @@ def chiller_capacity_factor(t_chw_c: FloatArray | float, t_cond_c: FloatArray | 
 def air_cooled_cop(t_db_c: FloatArray) -> FloatArray:
     """COP of an air-cooled chiller: 2.80 at 35 °C, 2 %/K better per K cooler, within 1.5..8. [-]"""
     cop = k.AIR_COOLED_COP_AT_35C * (1.0 + k.AIR_COOLED_COP_PER_K * (35.0 - np.asarray(t_db_c)))
-    return np.asarray(np.clip(cop, 1.5, 8.0), dtype=np.float64)
+    return np.asarray(np.clip(cop, *k.CHILLER_COP_RANGE), dtype=np.float64)
 
 
 def economizer_fraction(t_source_c: FloatArray, chw_supply_c: float, chw_range_k: float) -> FloatArray:
@@ -79,7 +76,7 @@ def facility_overhead(
         return Overhead(
             pue=ones * facility.pue_value(),
             water_l_per_kwh_it=ones * facility.wue_l_per_kwh,
-            capacity_factor=ones * MAX_CAPACITY_FACTOR,
+            capacity_factor=ones * k.MAX_CAPACITY_FACTOR,
         )
     if kind is CoolingType.CHILLER_TOWER:
         t_tower = wetbulb_c(t_db, design_drybulb_c, design_wetbulb_c) + facility.tower_approach_k
@@ -97,21 +94,21 @@ def facility_overhead(
         cap_ratio = chiller_capacity_factor(facility.chw_supply_c, t_tower) / chiller_capacity_factor(
             facility.chw_supply_c, t_tower_design
         )
-        capacity = cap_ratio / np.maximum(1.0 - econ, 1.0 / MAX_CAPACITY_FACTOR)
+        capacity = cap_ratio / np.maximum(1.0 - econ, 1.0 / k.MAX_CAPACITY_FACTOR)
         return Overhead(
             pue=1.0 + facility.electrical_loss_fraction + chiller + pumps,
             water_l_per_kwh_it=water,
-            capacity_factor=np.minimum(capacity, MAX_CAPACITY_FACTOR),
+            capacity_factor=np.minimum(capacity, k.MAX_CAPACITY_FACTOR),
         )
     if kind is CoolingType.CHILLER_AIR:
         econ = economizer_fraction(t_db + k.DRY_COOLER_APPROACH_K, facility.chw_supply_c, k.CHW_RANGE_K)
         chiller = heat * (1.0 - econ) / air_cooled_cop(t_db)
         cap_ratio = np.clip(1.0 - k.AIR_COOLED_COP_PER_K * (t_db - design_drybulb_c), 0.0, None)
-        capacity = cap_ratio / np.maximum(1.0 - econ, 1.0 / MAX_CAPACITY_FACTOR)
+        capacity = cap_ratio / np.maximum(1.0 - econ, 1.0 / k.MAX_CAPACITY_FACTOR)
         return Overhead(
             pue=1.0 + facility.electrical_loss_fraction + chiller + pumps,
             water_l_per_kwh_it=np.zeros_like(t_db),
-            capacity_factor=np.minimum(capacity, MAX_CAPACITY_FACTOR),
+            capacity_factor=np.minimum(capacity, k.MAX_CAPACITY_FACTOR),
         )
     # dry coolers: heat flow ~ (water return - air) with a fixed heat exchanger and airflow
     t_return = facility.liquid_supply_c + 10.0  # [A] 10 K loop range (25 -> 45 °C quoted, facts-plant.md 6)
@@ -119,5 +116,5 @@ def facility_overhead(
     return Overhead(
         pue=1.0 + facility.electrical_loss_fraction + pumps * ones,
         water_l_per_kwh_it=np.zeros_like(t_db),
-        capacity_factor=np.asarray(np.clip(capacity, 0.0, MAX_CAPACITY_FACTOR), dtype=np.float64),
+        capacity_factor=np.asarray(np.clip(capacity, 0.0, k.MAX_CAPACITY_FACTOR), dtype=np.float64),
     )

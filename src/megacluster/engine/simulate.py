@@ -57,17 +57,11 @@ def job_gpus_over_time(
     if training is None:
         return np.zeros(grid.n, dtype=np.int64)
     accel_id = scenario.training_accelerator().id
-    by_fleet = getattr(plant, "gpus_powered_by_fleet", None)
-    if by_fleet is not None and np.shape(by_fleet) == (len(fleets), grid.n):
-        eligible = sum(
-            (np.asarray(by_fleet[i]) for i, f in enumerate(fleets) if f.accelerator.id == accel_id),
-            np.zeros(grid.n),
-        )
-    else:
-        installed = sum((f.gpus_installed for f in fleets), np.zeros(grid.n))
-        matching = sum((f.gpus_installed for f in fleets if f.accelerator.id == accel_id), np.zeros(grid.n))
-        share = np.divide(matching, installed, out=np.zeros(grid.n), where=installed > 0)
-        eligible = np.floor(np.asarray(plant.gpus_powered) * share)
+    by_fleet = np.asarray(plant.gpus_powered_by_fleet)
+    eligible = np.zeros(grid.n)
+    for i, fleet in enumerate(fleets):
+        if fleet.accelerator.id == accel_id:
+            eligible = eligible + by_fleet[i]
     held = np.minimum(eligible, training.job_gpus)
     held = (held // replica_gpus) * replica_gpus
     start_s = grid.seconds_at(training.start or scenario.simulation.start)
@@ -137,6 +131,13 @@ def prepare(scenario: Scenario) -> PreparedRun:
     extra: dict[str, Any] = {"throughput_source": ""}
     if scenario.training is not None:
         perf, extra["throughput_source"] = job_throughput(scenario)
+        if perf.replica_gpus > scenario.training.job_gpus:
+            raise InputError(
+                None,
+                "training.job_gpus",
+                f"{scenario.training.job_gpus} GPUs cannot hold one model replica of "
+                f"{perf.replica_gpus} GPUs (tp x pp x cp)",
+            )
         try:
             scenario.reliability.check_checkpoint(perf.checkpoint_bytes)
         except ValueError as exc:

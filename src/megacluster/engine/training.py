@@ -10,8 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster import catalog
-from megacluster.errors import MegaclusterError
-from megacluster.scenario.schema import DEFAULT_MFU, Scenario
+from megacluster.scenario.schema import Scenario
 
 
 class JobThroughput(Protocol):
@@ -80,32 +79,33 @@ def _cached_job_performance(
     )
 
 
+def _replica_gpus(scenario: Scenario) -> int:
+    """GPUs of one data-parallel replica: the layout's tp x pp x cp, else one server of the job's GPU. [-]"""
+    training = scenario.training
+    if training is not None and training.layout is not None:
+        return training.layout.tp * training.layout.pp * training.layout.cp
+    accel = scenario.training_accelerator().id
+    return next(f.server_entry().gpus_per_server for f in scenario.fleet if f.accelerator == accel)
+
+
 def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
-    """The job's throughput model and a note on where its efficiency comes from."""
+    """The job's throughput model and a note on where its efficiency comes from.
+
+    The performance model plans the layout (or evaluates the given one); a bad layout is an InputError.
+    ``training.mfu`` replaces the model by a constant MFU.
+    """
     training = scenario.training
     if training is None:
         raise ValueError("scenario has no training run")
     accel = scenario.training_accelerator()
     shape = training.shape()
     precision = training.precision.value
-    peak = (
-        accel.peak_flop_s(precision)
-        if precision != "fp8" or accel.fp8_dense_tflops
-        else accel.bf16_dense_tflops * 1e12
-    )
     if training.mfu is not None:
-        replica = training.layout.tp * training.layout.pp * training.layout.cp if training.layout else 8
-        return (
-            ConstantMfu(peak, training.mfu, replica, checkpoint_bytes_estimate(shape.params_b * 1e9)),
-            "scenario training.mfu",
-        )
-    try:
-        layout = tuple(sorted(training.layout.model_dump().items())) if training.layout else None
-        perf = _cached_job_performance(
-            shape.id, accel.id, training.job_gpus, training.global_batch, precision, layout
-        )
-        return perf, "performance model"
-    except (ImportError, ValueError, MegaclusterError) as exc:  # no valid layout: fall back, say so
-        replica = training.layout.tp * training.layout.pp * training.layout.cp if training.layout else 8
-        fallback = ConstantMfu(peak, DEFAULT_MFU, replica, checkpoint_bytes_estimate(shape.params_b * 1e9))
-        return fallback, f"constant MFU {DEFAULT_MFU} (performance model unavailable: {exc})"
+        peak = accel.peak_flop_s(precision)
+        ckpt = checkpoint_bytes_estimate(shape.params_b * 1e9)
+        return ConstantMfu(peak, training.mfu, _replica_gpus(scenario), ckpt), "scenario training.mfu"
+    layout = tuple(sorted(training.layout.model_dump().items())) if training.layout else None
+    perf = _cached_job_performance(
+        shape.id, accel.id, training.job_gpus, training.global_batch, precision, layout
+    )
+    return perf, "performance model"

@@ -63,8 +63,7 @@ def _plant_summary(run: ReplicaRun, grid: TimeGrid) -> dict[str, Any]:
         },
         "emissions_t": {"co2": float(np.sum(p.co2_t)), "nox": float(np.sum(p.nox_t))},
     }
-    extra = p.summary() if hasattr(p, "summary") else {}
-    return _deep_merge(base, extra)
+    return _deep_merge(base, p.summary())
 
 
 def _day_of(seconds: float | None, grid: TimeGrid) -> float | None:
@@ -96,28 +95,32 @@ def _training_summary(run: ReplicaRun, scenario: Scenario, grid: TimeGrid) -> di
         "checkpoint_interval_min": (
             None if job.checkpoint_interval_s is None else float(job.checkpoint_interval_s) / 60.0
         ),
-        "job_gpus_mean": float(np.mean(run.job_gpus)),
+        "job_gpus_mean_while_held": float(np.mean(run.job_gpus[run.job_gpus > 0]))
+        if run.job_gpus.any()
+        else 0.0,
     }
 
 
 def _median_tree(trees: Sequence[Any]) -> Any:
-    """Median across replicas of every numeric leaf; other leaves from the first replica."""
-    first = trees[0]
-    if isinstance(first, dict):
-        keys = list(dict.fromkeys(k for t in trees if isinstance(t, dict) for k in t))
-        return {k: _median_tree([t.get(k) for t in trees if isinstance(t, dict)]) for k in keys}
-    if isinstance(first, bool) or first is None:
-        values = [t for t in trees if t is not None]
-        if first is None and values and all(isinstance(v, int | float) for v in values):
-            return _median_tree(values) if len(values) * 2 > len(trees) else None
-        if isinstance(first, bool):
-            return bool(np.median([bool(t) for t in trees]) >= 0.5)
-        return first
-    if isinstance(first, int | float) and not isinstance(first, bool):
-        values = [float(t) for t in trees if t is not None]
-        med = float(np.median(values))
-        return round(med) if isinstance(first, int) else med
-    return first
+    """Median across replicas of every numeric leaf, whatever the replicas' order.
+
+    A boolean is true when most replicas say so; a number missing (None) in some replicas is the median of
+    those that have it when they are a majority, else None; any other leaf comes from the first replica.
+    """
+    present = [t for t in trees if t is not None]
+    if not present:
+        return None
+    if any(isinstance(t, dict) for t in present):
+        keys = list(dict.fromkeys(k for t in present if isinstance(t, dict) for k in t))
+        return {k: _median_tree([t.get(k) if isinstance(t, dict) else None for t in trees]) for k in keys}
+    if all(isinstance(t, bool) for t in present):
+        return sum(bool(t) for t in present) * 2 > len(trees)
+    if all(isinstance(t, int | float) and not isinstance(t, bool) for t in present):
+        if len(present) * 2 <= len(trees):
+            return None
+        med = float(np.median([float(t) for t in present]))
+        return round(med) if all(isinstance(t, int) for t in present) else med
+    return present[0]
 
 
 def _percentile_or_none(values: Sequence[float | None], q: float) -> float | None:
@@ -206,8 +209,10 @@ def assemble(
         for q in (10, 50, 90):
             t[f"finish_day_p{q}"] = _percentile_or_none(finish_days, q)
             t[f"finish_date_p{q}"] = _date_of(t[f"finish_day_p{q}"], grid)
-        t["finish_date"] = _date_of(t.get("finish_day"), grid)
         t["finished_fraction"] = float(np.mean([r["training"]["finished"] for r in per_replica]))
+        t["finished"] = t["finished_fraction"] > 0.5
+        t["finish_day"] = t["finish_day_p50"] if t["finished"] else None
+        t["finish_date"] = _date_of(t["finish_day"], grid)
         t["goodput_p10"] = float(np.percentile([r["training"]["goodput"] for r in per_replica], 10))
         t["goodput_p90"] = float(np.percentile([r["training"]["goodput"] for r in per_replica], 90))
         unexpected = [r["training"]["interruptions"]["unexpected"] for r in per_replica]

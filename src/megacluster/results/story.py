@@ -23,8 +23,8 @@ def power_story(results: Results) -> list[str]:
     first = ts["time"].iloc[0]
     lines.append(
         f"On {first.date()} the site had {ts['supply_capacity_mw'].iloc[0]:.0f} MW of supply for "
-        f"{_fmt_int(ts['gpus_installed'].iloc[0])} installed GPUs (peak demand of all installed GPUs: "
-        f"{ts['demand_full_mw'].max():.0f} MW)."
+        f"{_fmt_int(ts['gpus_installed'].iloc[0])} installed GPUs; all the GPUs installed by the end would "
+        f"draw up to {ts['demand_full_mw'].max():.0f} MW."
         if "demand_full_mw" in ts
         else f"On {first.date()} the site had {ts['supply_capacity_mw'].iloc[0]:.0f} MW of supply."
     )

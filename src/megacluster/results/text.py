@@ -102,7 +102,7 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
 def training_lines(t: dict[str, Any], replicas: int) -> list[str]:
     """The training outcome in plain words: finish, band, MFU, and what the failures cost."""
     lines = []
-    if t.get("finished"):
+    if t.get("finished") and t.get("finish_day") is not None:
         lines.append(
             f"Finished on day {t['finish_day']:.1f} ({t['finish_date']}): {t['target_flop']:.3g} FLOP."
         )

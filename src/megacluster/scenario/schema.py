@@ -13,10 +13,6 @@ from megacluster.power.config import PowerConfig
 from megacluster.reliability.config import ReliabilityConfig
 from megacluster.scenario.types import DurationS, Frozen, Precision
 
-DEFAULT_MFU = 0.38
-"""[P] Llama 3 Herd of Models (2024), Table 4: 38-43 % BF16 MFU for 405B pre-training on 8K-16K H100.
-Used only when the performance model cannot evaluate the job's layout."""
-
 
 class SimulationConfig(Frozen):
     """When and how finely to simulate."""
@@ -163,6 +159,19 @@ class Scenario(Frozen):
         total = sum(f.count for f in self.fleet)
         if self.training is not None and self.training.job_gpus > total:
             raise ValueError(f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {total} GPUs")
+        if self.training is not None:
+            accel = self.training.accelerator or self.fleet[0].accelerator
+            in_fleet = sum(f.count for f in self.fleet if f.accelerator == accel)
+            if in_fleet == 0:
+                raise ValueError(
+                    f"training.accelerator '{accel}' is not in the fleet (fleet accelerators: "
+                    f"{', '.join(sorted({f.accelerator for f in self.fleet}))})"
+                )
+            if self.training.job_gpus > in_fleet:
+                raise ValueError(
+                    f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {in_fleet} "
+                    f"'{accel}' GPUs"
+                )
         if self.reliability.spares_gpus > total:
             raise ValueError(
                 f"reliability.spares_gpus {self.reliability.spares_gpus} exceeds the fleet's {total} GPUs"
