@@ -120,3 +120,9 @@ def test_unknown_preset_lists_valid_ones() -> None:
     with pytest.raises(InputError) as info:
         load_scenario("colosus-2024")
     assert "colossus-2024" in str(info.value)
+
+
+def test_training_start_before_the_simulation() -> None:
+    with pytest.raises(InputError) as info:
+        load_scenario("colossus-2024", {"training.start": "2024-06-01"})
+    assert "before simulation.start" in str(info.value)

@@ -102,6 +102,11 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
 def training_lines(t: dict[str, Any], replicas: int) -> list[str]:
     """The training outcome in plain words: finish, band, MFU, and what the failures cost."""
     lines = []
+    if not t.get("wall_hours"):
+        return [
+            f"The run did not start within the horizon (training.start is at or after its end): 0 of "
+            f"{t['target_flop']:.3g} FLOP."
+        ]
     if t.get("finished") and t.get("finish_day") is not None:
         lines.append(
             f"Finished on day {t['finish_day']:.1f} ({t['finish_date']}): {t['target_flop']:.3g} FLOP."
@@ -128,8 +133,8 @@ def training_lines(t: dict[str, Any], replicas: int) -> list[str]:
         f"(checkpoint every {_num(t.get('checkpoint_interval_min'), '.1f')} min)."
     )
     by_cause = inter.get("by_cause") or {}
-    if by_cause:
-        top = sorted(by_cause.items(), key=lambda kv: -kv[1])
+    if any(by_cause.values()):
+        top = sorted(((c, n) for c, n in by_cause.items() if n), key=lambda kv: -kv[1])
         shown = ", ".join(f"{cause} {count}" for cause, count in top[:8])
         rest = sum(count for _, count in top[8:])
         lines.append(f"By cause: {shown}" + (f", other {rest}." if rest else "."))

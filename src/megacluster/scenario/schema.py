@@ -159,6 +159,16 @@ class Scenario(Frozen):
         total = sum(f.count for f in self.fleet)
         if self.training is not None and self.training.job_gpus > total:
             raise ValueError(f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {total} GPUs")
+        if (
+            self.training is not None
+            and self.training.start is not None
+            and self.training.start < self.simulation.start
+        ):
+            raise ValueError(
+                f"training.start {self.training.start.isoformat()} is before simulation.start "
+                f"{self.simulation.start.isoformat()}: work before the simulated span is not counted; "
+                "start the simulation earlier or the run later"
+            )
         if self.training is not None:
             accel = self.training.accelerator or self.fleet[0].accelerator
             in_fleet = sum(f.count for f in self.fleet if f.accelerator == accel)
