@@ -126,3 +126,33 @@ def test_training_start_before_the_simulation() -> None:
     with pytest.raises(InputError) as info:
         load_scenario("colossus-2024", {"training.start": "2024-06-01"})
     assert "before simulation.start" in str(info.value)
+
+
+def test_inline_model_shape(write_scenario: Callable[..., Path], small_scenario_text: str) -> None:
+    inline = (
+        "[training.model]\nname = 'GPT-3 175B, inline'\nparams_b = 175\nlayers = 96\nhidden = 12288\n"
+        "heads = 96\nffn_hidden = 49152\nseq_len = 2048\nvocab = 51200\n"
+    )
+    text = small_scenario_text.replace('model = "gpt3-175b"\n', "").replace(
+        "[training.layout]", inline + "[training.layout]"
+    )
+    scenario = load_scenario(write_scenario(text))
+    shape = scenario.training.shape() if scenario.training else None
+    assert shape is not None and shape.layers == 96 and shape.name == "GPT-3 175B, inline"
+    from megacluster.engine.simulate import simulate
+
+    inline_run = simulate(scenario).summary["training"]
+    catalog_run = simulate(load_scenario(write_scenario(small_scenario_text, "cat.toml"))).summary["training"]
+    assert inline_run["mfu"] == catalog_run["mfu"]
+    assert inline_run["completed_flop"] == catalog_run["completed_flop"]
+
+
+def test_inline_model_shape_bad_value(write_scenario: Callable[..., Path], small_scenario_text: str) -> None:
+    text = small_scenario_text.replace(
+        'model = "gpt3-175b"',
+        "model = { params_b = 1, layers = 0, hidden = 64, "
+        "heads = 2, ffn_hidden = 256, seq_len = 128, vocab = 100 }",
+    )
+    with pytest.raises(InputError) as info:
+        load_scenario(write_scenario(text))
+    assert info.value.field == "training.model.layers"

@@ -59,7 +59,7 @@ def checkpoint_bytes_estimate(params: float) -> float:
 
 @functools.lru_cache(maxsize=64)
 def _cached_job_performance(
-    model_id: str,
+    shape_json: str,
     accelerator_id: str,
     job_gpus: int,
     global_batch: int,
@@ -70,7 +70,7 @@ def _cached_job_performance(
     from megacluster.performance.engine_api import job_performance
 
     return job_performance(
-        catalog.models()[model_id],
+        catalog.ModelShape.model_validate_json(shape_json),
         accelerator_id,
         job_gpus,
         global_batch,
@@ -106,6 +106,6 @@ def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
         return ConstantMfu(peak, training.mfu, _replica_gpus(scenario), ckpt), "scenario training.mfu"
     layout = tuple(sorted(training.layout.model_dump().items())) if training.layout else None
     perf = _cached_job_performance(
-        shape.id, accel.id, training.job_gpus, training.global_batch, precision, layout
+        shape.model_dump_json(), accel.id, training.job_gpus, training.global_batch, precision, layout
     )
     return perf, "performance model"

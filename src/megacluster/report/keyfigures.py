@@ -127,7 +127,7 @@ def scenario_sources(scenario: Scenario) -> list[SourceLine]:
     if isinstance(climate, str):
         entries.append(catalog.climates().get(climate))
     if scenario.training is not None:
-        entries.append(catalog.models().get(scenario.training.model))
+        entries.append(scenario.training.shape())
     seen: set[str] = set()
     lines = []
     for entry in entries:

@@ -159,12 +159,15 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
+_UNION_TAGS = {"str", "float", "int", "bool", "ClimateNormals", "ModelShapeConfig", "literal['auto']"}
+
+
 def _format_loc(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif str(part).startswith("function-") or str(part) in {"str", "float", "int", "ClimateNormals"}:
+        elif str(part).startswith("function-") or str(part) in _UNION_TAGS:
             continue
         else:
             out += ("." if out else "") + str(part)
@@ -174,8 +177,9 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
 def validation_to_input_error(exc: ValidationError, label: str) -> InputError:
     """The first error of a pydantic validation as an InputError with file and dotted field."""
     errors = exc.errors()
-    # prefer a specific field error over a union's second-alternative noise
-    err = errors[0]
+    # in a union (a catalog id or an inline table) the alternative that got furthest says what is wrong
+    deepest = max(len(e.get("loc", ())) for e in errors)
+    err = next(e for e in errors if len(e.get("loc", ())) == deepest)
     loc = tuple(err.get("loc", ()))
     field = _format_loc(loc) or None
     message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")

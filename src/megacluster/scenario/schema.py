@@ -85,10 +85,39 @@ class Layout(Frozen):
     zero_stage: int = Field(default=1, ge=0, le=3)
 
 
+class ModelShapeConfig(Frozen):
+    """A model's shape given inline (names as in the published-runs format and the model catalog)."""
+
+    name: str = Field(default="inline model", description="Readable name")
+    params_b: float = Field(gt=0, le=1e5, description="Total parameters [billions]")
+    active_params_b: float | None = Field(
+        default=None, gt=0, le=1e5, description="Active per token (MoE) [B]"
+    )
+    layers: int = Field(ge=1, le=10_000, description="Transformer layers")
+    hidden: int = Field(ge=1, le=1_000_000, description="Model width d_model")
+    heads: int = Field(ge=1, le=10_000, description="Attention (query) heads")
+    kv_heads: int | None = Field(default=None, ge=1, le=10_000, description="Key/value heads (GQA)")
+    ffn_hidden: int = Field(ge=1, le=10_000_000, description="FFN inner width")
+    seq_len: int = Field(ge=1, le=10_000_000, description="Training sequence length [tokens]")
+    vocab: int = Field(ge=1, le=10_000_000, description="Vocabulary size [tokens]")
+    moe_experts: int | None = Field(default=None, ge=1, le=100_000, description="Routed experts per layer")
+    moe_top_k: int | None = Field(default=None, ge=1, le=1_000, description="Routed experts per token")
+    moe_ffn_hidden: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="FFN width of one expert"
+    )
+
+    def entry(self) -> catalog.ModelShape:
+        """The shape as a catalog entry (its source: the scenario)."""
+        fields = self.model_dump(exclude={"name"})
+        return catalog.ModelShape(
+            id="inline", name=self.name, source=dict.fromkeys(fields, "scenario [training.model]"), **fields
+        )
+
+
 class TrainingConfig(Frozen):
     """The training run: model, compute target, job size, precision."""
 
-    model: str = Field(description="Model catalog id")
+    model: str | ModelShapeConfig = Field(description="Model catalog id, or its shape inline")
     target_flop: float | None = Field(
         default=None, gt=0, le=1e32, description="Model FLOP to complete [FLOP]"
     )
@@ -110,8 +139,8 @@ class TrainingConfig(Frozen):
 
     @field_validator("model")
     @classmethod
-    def _known_model(cls, value: str) -> str:
-        if value not in catalog.models():
+    def _known_model(cls, value: str | ModelShapeConfig) -> str | ModelShapeConfig:
+        if isinstance(value, str) and value not in catalog.models():
             raise ValueError(unknown_choice_message("model", value, catalog.models()))
         return value
 
@@ -129,7 +158,9 @@ class TrainingConfig(Frozen):
         return self
 
     def shape(self) -> catalog.ModelShape:
-        """The model's shape from the catalog."""
+        """The model's shape: from the catalog, or the inline one."""
+        if isinstance(self.model, ModelShapeConfig):
+            return self.model.entry()
         return catalog.models()[self.model]
 
     def flop_target(self) -> float:
