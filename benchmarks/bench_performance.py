@@ -15,10 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from megacluster.catalog import models
-from megacluster.performance.engine_api import geometry_of
+from megacluster.performance.engine_api import geometry_of, spec_for_model
 from megacluster.performance.params import hardware
 from megacluster.performance.plan import plan, search_space
-from megacluster.performance.spec import TrainingSpec
 from megacluster.performance.step_time import evaluate
 
 
@@ -51,20 +50,7 @@ def main() -> None:
         evaluate(g, hw, one, "bf16")
     scalar_s = time.perf_counter() - t0
 
-    spec = TrainingSpec(
-        params_b=shape.params_b,
-        layers=shape.layers,
-        hidden=shape.hidden,
-        heads=shape.heads,
-        kv_heads=shape.kv_heads,
-        ffn_hidden=shape.ffn_hidden,
-        seq_len=shape.seq_len,
-        vocab=shape.vocab,
-        gpu="h100-sxm",
-        gpus=args.gpus,
-        global_batch=2048,
-        precision="bf16",
-    )
+    spec = spec_for_model(shape, "h100-sxm", args.gpus, 2048, "bf16")
     t0 = time.perf_counter()
     best = plan(spec, top=1)[0]
     plan_s = time.perf_counter() - t0

@@ -44,7 +44,7 @@ class JobPerformance:
         return np.asarray(self.throughput_by_replicas[replicas], dtype=np.float64)
 
 
-def _spec(
+def spec_for_model(
     shape: ModelShape, accelerator_id: str, job_gpus: int, global_batch: int, precision: str
 ) -> TrainingSpec:
     """A flat spec of a catalog model without a layout. [-]"""
@@ -114,7 +114,7 @@ def job_performance(
     """Throughput, MFU, memory and checkpoint size of a job; layout None = the best planned layout. [-]"""
     if job_gpus < 1:
         raise InputError(None, "job_gpus", "must be >= 1")
-    spec = _spec(shape, accelerator_id, job_gpus, global_batch, precision)
+    spec = spec_for_model(shape, accelerator_id, job_gpus, global_batch, precision)
     g, hw = resolve(spec)
     if hw.gemm_peak_flop_s(precision) <= 0:
         raise InputError(None, "precision", f"{accelerator_id} has no {precision} peak; valid: bf16, fp16")
@@ -157,4 +157,4 @@ def job_performance(
 
 def geometry_of(shape: ModelShape) -> Geometry:
     """The inferred geometry of a catalog model shape. [-]"""
-    return geometry(_spec(shape, "h100-sxm", 8, 8, "bf16"))
+    return geometry(spec_for_model(shape, "h100-sxm", 8, 8, "bf16"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from megacluster.results.format import dig, fmt
 from megacluster.scenario.schema import Scenario
 
 
@@ -17,26 +18,6 @@ class Figure:
     value: Any
     text: str
     unit: str
-
-
-def dig(tree: Any, *keys: str) -> Any:
-    """``tree[k1][k2]…`` or None when any level is missing."""
-    for key in keys:
-        if not isinstance(tree, dict) or key not in tree:
-            return None
-        tree = tree[key]
-    return tree
-
-
-def fmt(value: Any, spec: str = ",.0f") -> str:
-    """A number as text ('–' for missing values, 'yes'/'no' for booleans)."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return format(value, spec)
-    return str(value)
 
 
 _ROWS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (

@@ -10,21 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from megacluster.results.assemble import Results
+from megacluster.results.format import dig, fmt
 from megacluster.results.story import monthly_table, power_story
-
-
-def _g(d: dict[str, Any], *keys: str, default: Any = None) -> Any:
-    for k in keys:
-        if not isinstance(d, dict) or k not in d:
-            return default
-        d = d[k]
-    return d
-
-
-def _num(x: Any, fmt: str = ",.0f") -> str:
-    if x is None:
-        return "-"
-    return format(x, fmt)
 
 
 def print_results(results: Results, out_dir: Path | None, console: Console | None = None) -> None:
@@ -41,18 +28,18 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
     figures.add_column("value", justify="right")
     figures.add_column("unit")
     rows = [
-        ("GPUs installed (peak)", _num(s.get("gpus_installed_peak")), "GPUs"),
-        ("GPUs powered (mean)", _num(s.get("gpus_powered_mean")), "GPUs"),
-        ("IT power (peak)", _num(s.get("it_power_peak_mw"), ",.1f"), "MW"),
-        ("Facility power (peak)", _num(s.get("facility_power_peak_mw"), ",.1f"), "MW"),
-        ("Supply capacity (peak)", _num(s.get("supply_capacity_peak_mw"), ",.1f"), "MW"),
-        ("Energy, total", _num(_g(s, "energy_mwh", "total")), "MWh"),
-        ("  from the grid", _num(_g(s, "energy_mwh", "grid")), "MWh"),
-        ("  from generators", _num(_g(s, "energy_mwh", "generators")), "MWh"),
-        ("  from the battery", _num(_g(s, "energy_mwh", "battery_discharge")), "MWh"),
-        ("Unserved demand", _num(s.get("unserved_energy_mwh")), "MWh"),
-        ("CO2", _num(_g(s, "emissions_t", "co2")), "t"),
-        ("NOx", _num(_g(s, "emissions_t", "nox"), ",.1f"), "t"),
+        ("GPUs installed (peak)", fmt(s.get("gpus_installed_peak")), "GPUs"),
+        ("GPUs powered (mean)", fmt(s.get("gpus_powered_mean")), "GPUs"),
+        ("IT power (peak)", fmt(s.get("it_power_peak_mw"), ",.1f"), "MW"),
+        ("Facility power (peak)", fmt(s.get("facility_power_peak_mw"), ",.1f"), "MW"),
+        ("Supply capacity (peak)", fmt(s.get("supply_capacity_peak_mw"), ",.1f"), "MW"),
+        ("Energy, total", fmt(dig(s, "energy_mwh", "total")), "MWh"),
+        ("  from the grid", fmt(dig(s, "energy_mwh", "grid")), "MWh"),
+        ("  from generators", fmt(dig(s, "energy_mwh", "generators")), "MWh"),
+        ("  from the battery", fmt(dig(s, "energy_mwh", "battery_discharge")), "MWh"),
+        ("Unserved demand", fmt(s.get("unserved_energy_mwh")), "MWh"),
+        ("CO2", fmt(dig(s, "emissions_t", "co2")), "t"),
+        ("NOx", fmt(dig(s, "emissions_t", "nox"), ",.1f"), "t"),
     ]
     for key, label, unit in (
         ("fuel_mmbtu", "Fuel", "MMBtu"),
@@ -60,14 +47,14 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
         ("curtailed_hours", "Hours curtailed", "h"),
     ):
         if key in s:
-            rows.append((label, _num(s[key]), unit))
+            rows.append((label, fmt(s[key]), unit))
     if isinstance(s.get("cost_usd"), dict):
-        rows.append(("Cost, total", _num(_g(s, "cost_usd", "total")), "USD"))
+        rows.append(("Cost, total", fmt(dig(s, "cost_usd", "total")), "USD"))
     homes = s.get("homes_equivalent")
     if isinstance(homes, dict):
         for k, v in homes.items():
             if isinstance(v, int | float):
-                rows.append((f"Homes equivalent ({k})", _num(v), "homes"))
+                rows.append((f"Homes equivalent ({k})", fmt(v), "homes"))
     for row in rows:
         figures.add_row(*row)
     console.print(figures)
@@ -82,12 +69,12 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
         stamp = month if isinstance(month, dt.date) else None
         table.add_row(
             stamp.strftime("%Y-%m") if stamp else str(month),
-            _num(month_row["gpus_installed_mean"]),
-            _num(month_row["gpus_powered_mean"]),
-            _num(month_row["supply_mw_mean"], ",.1f"),
-            _num(month_row["facility_mw_mean"], ",.1f"),
-            _num(month_row["grid_mw_mean"], ",.1f"),
-            _num(month_row["generators_mw_mean"], ",.1f"),
+            fmt(month_row["gpus_installed_mean"]),
+            fmt(month_row["gpus_powered_mean"]),
+            fmt(month_row["supply_mw_mean"], ",.1f"),
+            fmt(month_row["facility_mw_mean"], ",.1f"),
+            fmt(month_row["grid_mw_mean"], ",.1f"),
+            fmt(month_row["generators_mw_mean"], ",.1f"),
         )
     console.print(table)
     t = s.get("training")
@@ -123,14 +110,14 @@ def training_lines(t: dict[str, Any], replicas: int) -> list[str]:
             f"Finish date P10 / P50 / P90: {band[0]} / {band[1]} / {band[2]} "
             f"({t['finished_fraction']:.0%} of {replicas} replicas finished)."
         )
-    lines.append(f"MFU {_num(t.get('mfu'), '.1%')} ({t.get('throughput_source', '')}).")
+    lines.append(f"MFU {fmt(t.get('mfu'), '.1%')} ({t.get('throughput_source', '')}).")
     if t.get("layout"):
         keys = ("tp", "pp", "dp", "cp", "ep", "virtual_stages", "micro_batch", "recompute", "zero_stage")
         lines.append("Layout: " + ", ".join(f"{k}={t['layout'][k]}" for k in keys if k in t["layout"]) + ".")
     inter = t["interruptions"]
     lines.append(
         f"Interruptions: {inter['unexpected']} unexpected, {inter['planned']} planned "
-        f"(checkpoint every {_num(t.get('checkpoint_interval_min'), '.1f')} min)."
+        f"(checkpoint every {fmt(t.get('checkpoint_interval_min'), '.1f')} min)."
     )
     by_cause = inter.get("by_cause") or {}
     if any(by_cause.values()):
