@@ -8,9 +8,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import handle_errors, print_json, simulation_overrides
+from megacluster.clikit import (
+    FORCE_HELP,
+    MAX_MEMORY_HELP,
+    MAX_TIME_HELP,
+    handle_errors,
+    print_json,
+    simulation_overrides,
+    work_limits,
+)
 from megacluster.errors import InputError, with_file
-from megacluster.results.writers import to_jsonable, write_run
+from megacluster.results.writers import to_jsonable, write_run_files
 from megacluster.scenario.load import load_scenario, preset_names, preset_text
 
 app = typer.Typer(
@@ -32,20 +40,35 @@ def run(
     step: str | None = typer.Option(None, "--step", help="Time step, e.g. 1min, 5min, 1h"),
     days: float | None = typer.Option(None, "--days", help="Horizon in days"),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout and nothing else"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    max_memory: str | None = typer.Option(None, "--max-memory", help=MAX_MEMORY_HELP),
+    max_time: str | None = typer.Option(None, "--max-time", help=MAX_TIME_HELP),
 ) -> None:
     """Simulate a scenario and write summary.json, timeseries.parquet, events.parquet, report.html."""
+    from megacluster.engine.budget import check_work, estimate_work
     from megacluster.engine.simulate import simulate
     from megacluster.report.html import render_report
+    from megacluster.results.outdir import OutputKind, check_output, output_lock, write_output
     from megacluster.results.text import print_results
 
+    memory_limit, time_limit = work_limits(max_memory, max_time)
     overrides = simulation_overrides(seed=seed, step=step, days=days, replicas=replicas)
     scenario_model = load_scenario(scenario, overrides)
+    target = check_output(out, default=Path("runs") / scenario_model.name, kind=OutputKind.RUN, force=force)
     try:
-        results = simulate(scenario_model)
+        check_work(estimate_work(scenario_model), memory_limit, time_limit)
     except InputError as exc:
         raise with_file(exc, scenario) from None
+    with output_lock(target):
+        try:
+            results = simulate(scenario_model)
+        except InputError as exc:
+            raise with_file(exc, scenario) from None
+        write_output(
+            target,
+            lambda folder: write_run_files(results, folder, extra_files={"report.html": render_report}),
+        )
     out_dir = out if out is not None else Path("runs") / scenario_model.name
-    write_run(results, out_dir, extra_files={"report.html": render_report})
     if as_json:
         print_json(to_jsonable(results.summary))
     else:
@@ -86,5 +109,25 @@ _register_commands()
 
 
 def main() -> None:
-    """Entry point of the ``megacluster`` command."""
-    app()
+    """Entry point of the ``megacluster`` command: usage errors as one line and exit code 2."""
+    import sys
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except typer.TyperException as exc:  # click's usage errors, as typer ships them
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            sys.stdout.write(ctx.get_help() + "\n")
+            sys.exit(0)
+        command = ctx.command_path if ctx is not None else "megacluster"
+        message = " ".join(str(exc.format_message()).split())
+        sys.stderr.write(f"error: {command}: {message} (see '{command} --help')\n")
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

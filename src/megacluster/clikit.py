@@ -69,3 +69,26 @@ def simulation_overrides(
     if start is not None:
         out["simulation.start"] = start
     return out
+
+
+def work_limits(max_memory: str | None, max_time: str | None) -> tuple[float | None, float | None]:
+    """``--max-memory`` and ``--max-time`` as bytes and seconds (None: the defaults). [B], [s]"""
+    from megacluster.engine.budget import parse_bytes
+    from megacluster.errors import InputError
+    from megacluster.scenario.types import parse_duration_s
+
+    memory = parse_bytes(max_memory) if max_memory is not None else None
+    seconds = None
+    if max_time is not None:
+        try:
+            seconds = parse_duration_s(max_time)
+        except ValueError as exc:
+            raise InputError("--max-time", None, str(exc)) from None
+        if not 0 < seconds < float("inf"):
+            raise InputError("--max-time", None, f"expected a positive duration (got {max_time!r})")
+    return memory, seconds
+
+
+MAX_MEMORY_HELP = "Refuse runs estimated to need more memory, e.g. 20G (default: half the machine's)"
+MAX_TIME_HELP = "Refuse runs estimated to take longer, e.g. 2h (default: 24h)"
+FORCE_HELP = "Replace an earlier megacluster output in --out (never anything else)"

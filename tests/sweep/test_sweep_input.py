@@ -106,7 +106,7 @@ def test_zero_workers_and_missing_file_exit_2(write_sweep: Callable[[str], Path]
     code, output = _cli([str(write_sweep(GOOD)), "--workers", "0", "--out", str(tmp_path / "o")])
     assert code == 2 and "at least 1 worker" in output
     code, output = _cli([str(tmp_path / "nope.toml")])
-    assert code == 2 and "no such sweep file" in output
+    assert code == 2 and "file not found (expected a sweep file)" in output
 
 
 def test_folder_of_another_sweep_is_refused(write_sweep: Callable[[str], Path], tmp_path: Path) -> None:
@@ -114,7 +114,8 @@ def test_folder_of_another_sweep_is_refused(write_sweep: Callable[[str], Path], 
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
     code, output = _cli([str(write_sweep(GOOD)), "--out", str(out)])
-    assert code == 2 and "holds no sweep" in output
+    assert code == 2 and "is not a megacluster output" in output
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_a_port_that_is_no_ray_cluster_exits_2(write_sweep: Callable[[str], Path], tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster import catalog
+from megacluster.errors import InputError
 from megacluster.scenario.schema import Scenario
 
 
@@ -101,7 +102,10 @@ def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
     shape = training.shape()
     precision = training.precision.value
     if training.mfu is not None:
-        peak = accel.peak_flop_s(precision)
+        try:
+            peak = accel.peak_flop_s(precision)
+        except ValueError as exc:
+            raise InputError(None, "training.precision", str(exc)) from None
         ckpt = checkpoint_bytes_estimate(shape.params_b * 1e9)
         return ConstantMfu(peak, training.mfu, _replica_gpus(scenario), ckpt), "scenario training.mfu"
     layout = tuple(sorted(training.layout.model_dump().items())) if training.layout else None

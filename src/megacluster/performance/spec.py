@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from megacluster.catalog import accelerators
-from megacluster.errors import InputError, unknown_choice_message
+from megacluster.errors import InputError, read_text_file, unknown_choice_message
 
 Recompute = Literal["none", "selective", "full"]
 Precision = Literal["bf16", "fp16", "fp8"]
@@ -20,32 +20,32 @@ RECOMPUTE_CODES: dict[str, int] = {"none": 0, "selective": 1, "full": 2}
 class TrainingSpec(BaseModel):
     """One training configuration; blank (None) knobs are chosen by the model. Units in the names. [-]"""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     id: str = "spec"
     source: str = ""
     model: str = ""
-    params_b: float = Field(gt=0, description="Total parameters (MoE: total). [1e9]")
-    layers: int = Field(ge=1)
-    hidden: int = Field(ge=1)
-    heads: int = Field(ge=1)
-    kv_heads: int | None = Field(default=None, ge=1)
-    ffn_hidden: int = Field(ge=1)
-    seq_len: int = Field(ge=1, description="Sequence length. [tokens]")
-    vocab: int = Field(ge=1)
-    moe_experts: int | None = Field(default=None, ge=1)
-    moe_top_k: int | None = Field(default=None, ge=1)
-    moe_ffn_hidden: int | None = Field(default=None, ge=1)
+    params_b: float = Field(gt=0, le=1e5, description="Total parameters (MoE: total). [1e9]")
+    layers: int = Field(ge=1, le=10_000)
+    hidden: int = Field(ge=1, le=1_000_000)
+    heads: int = Field(ge=1, le=10_000)
+    kv_heads: int | None = Field(default=None, ge=1, le=10_000)
+    ffn_hidden: int = Field(ge=1, le=10_000_000)
+    seq_len: int = Field(ge=1, le=10_000_000, description="Sequence length. [tokens]")
+    vocab: int = Field(ge=1, le=10_000_000)
+    moe_experts: int | None = Field(default=None, ge=1, le=10_000_000)
+    moe_top_k: int | None = Field(default=None, ge=1, le=10_000_000)
+    moe_ffn_hidden: int | None = Field(default=None, ge=1, le=10_000_000)
     gpu: str
-    gpus: int = Field(ge=1)
-    tp: int | None = Field(default=None, ge=1)
-    pp: int | None = Field(default=None, ge=1)
-    dp: int | None = Field(default=None, ge=1)
-    cp: int | None = Field(default=None, ge=1)
-    ep: int | None = Field(default=None, ge=1)
-    virtual_stages: int | None = Field(default=None, ge=1)
-    micro_batch: int | None = Field(default=None, ge=1)
-    global_batch: int = Field(ge=1, description="Sequences per optimizer step. [sequences]")
+    gpus: int = Field(ge=1, le=10_000_000)
+    tp: int | None = Field(default=None, ge=1, le=10_000_000)
+    pp: int | None = Field(default=None, ge=1, le=10_000_000)
+    dp: int | None = Field(default=None, ge=1, le=10_000_000)
+    cp: int | None = Field(default=None, ge=1, le=10_000_000)
+    ep: int | None = Field(default=None, ge=1, le=10_000_000)
+    virtual_stages: int | None = Field(default=None, ge=1, le=10_000_000)
+    micro_batch: int | None = Field(default=None, ge=1, le=10_000_000)
+    global_batch: int = Field(ge=1, le=10_000_000, description="Sequences per optimizer step. [sequences]")
     recompute: Recompute | None = None
     sequence_parallel: bool | None = None
     zero_stage: int | None = Field(default=None, ge=0, le=3)
@@ -54,7 +54,7 @@ class TrainingSpec(BaseModel):
     derivation: str = ""
     # optional extras (not columns of the published format)
     network: str | None = None
-    head_dim: int | None = Field(default=None, ge=1)
+    head_dim: int | None = Field(default=None, ge=1, le=10_000_000)
     ffn_gated: bool | None = None
     tied_embeddings: bool | None = None
     fused_attention: bool | None = None
@@ -223,11 +223,11 @@ def load_spec(path: str | Path, need_layout: bool = False) -> TrainingSpec:
     """Load a flat SPEC.toml (keys = published-runs columns). [-]"""
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text("utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(p), None, "file not found") from None
+        data = tomllib.loads(read_text_file(p, "training spec (TOML)"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(p), None, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(str(p), None, "nested too deeply; a SPEC.toml is flat") from None
     nested = [k for k, v in data.items() if isinstance(v, dict)]
     if nested:
         raise InputError(str(p), nested[0], "a SPEC.toml is flat: one key per column, no tables")

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from megacluster.errors import InputError
+from megacluster.errors import InputError, read_text_file
 from megacluster.performance.estimator import estimate
 from megacluster.performance.spec import TrainingSpec, spec_from_mapping
 
@@ -67,10 +67,7 @@ def default_runs_path() -> Path:
 def read_runs(csv_path: str | Path | None = None) -> list[TrainingSpec]:
     """Specs of every row of a published-runs CSV (blank = None). [-]"""
     path = Path(csv_path) if csv_path is not None else default_runs_path()
-    try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), None, "file not found") from None
+    text = read_text_file(path, "published-runs table (CSV)")
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     missing = [c for c in COLUMNS if c not in header]

@@ -8,8 +8,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import handle_errors, print_json, simulation_overrides
-from megacluster.errors import InputError
+from megacluster.clikit import (
+    MAX_MEMORY_HELP,
+    MAX_TIME_HELP,
+    handle_errors,
+    print_json,
+    simulation_overrides,
+    work_limits,
+)
+from megacluster.errors import InputError, with_file
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +68,9 @@ def power(
 @handle_errors
 def size(
     scenario: str = typer.Argument(..., help="Scenario TOML file or preset name"),
-    target_gpus: int = typer.Option(..., "--target-gpus", min=1, help="GPUs to keep powered at every step"),
+    target_gpus: int = typer.Option(
+        ..., "--target-gpus", min=1, max=10_000_000, help="GPUs to keep powered at every step"
+    ),
     unit: str | None = typer.Option(
         None, "--unit", help="Generator catalog id (default: the scenario's largest)"
     ),
@@ -79,15 +88,28 @@ def size(
         None, "--cooling", help="Cooling model: constant_pue, chiller_tower, chiller_air or dry_cooler"
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON only"),
+    max_memory: str | None = typer.Option(None, "--max-memory", help=MAX_MEMORY_HELP),
+    max_time: str | None = typer.Option(None, "--max-time", help=MAX_TIME_HELP),
 ) -> None:
     """Smallest generator count (and optionally battery) that keeps N GPUs powered through the horizon."""
-    from megacluster.power.sizing import size_plant
+    from megacluster.engine.budget import check_work, estimate_plant_runs
+    from megacluster.power.sizing import size_plant, sizing_evaluations
     from megacluster.scenario.load import load_scenario
 
     overrides = simulation_overrides(step=step, days=days, start=start)
     if cooling is not None:
         overrides["facility.cooling"] = cooling
+    memory_limit, time_limit = work_limits(max_memory, max_time)
     sc = load_scenario(scenario, overrides)
+    try:
+        check_work(
+            estimate_plant_runs(sc, sizing_evaluations(battery)),
+            memory_limit,
+            time_limit,
+            what="sizing (one plant simulation per candidate count)",
+        )
+    except InputError as exc:
+        raise with_file(exc, scenario) from None
     try:
         result = size_plant(
             sc, target_gpus, unit=unit, battery_tradeoffs=battery, seed=seed, reserve_units=reserve

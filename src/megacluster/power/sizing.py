@@ -204,6 +204,13 @@ def smallest_feasible(feasible: Any, lo: int, hi: int) -> int | None:
     return hi
 
 
+def sizing_evaluations(battery_tradeoffs: int) -> int:
+    """Plant simulations a sizing run makes at most: a doubling search and a bisection over up to
+    ``MAX_UNITS`` units, then a bisection over 40 battery sizes per trade-off. [-]"""
+    doublings = math.ceil(math.log2(MAX_UNITS))
+    return 2 + 2 * doublings + battery_tradeoffs * (math.ceil(math.log2(40)) + 2)
+
+
 def size_plant(
     scenario: Scenario,
     target_gpus: int,
@@ -230,7 +237,7 @@ def size_plant(
     derated = rating * float(ambient_output_factor(probe.ambient_c[peak]))
     grid_peak = float(probe.grid_mw.max(initial=0.0)) if len(probe.grid_mw) else 0.0
     deficit = float((probe.demand_full_mw - (probe.supply_capacity_mw)).max(initial=0.0))
-    guess = max(1, math.ceil(deficit / max(derated, 1e-9) * 1.3) + 2)
+    guess = min(MAX_UNITS, max(1, math.ceil(deficit / max(derated, 1e-9) * 1.3) + 2))
     cache: dict[int, bool] = {0: not bool(probe.curtailed.any())}
 
     def ok(count: int) -> bool:

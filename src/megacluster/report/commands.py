@@ -8,30 +8,57 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import handle_errors, print_json, simulation_overrides
-from megacluster.errors import InputError
+from megacluster.clikit import (
+    FORCE_HELP,
+    MAX_MEMORY_HELP,
+    MAX_TIME_HELP,
+    handle_errors,
+    print_json,
+    simulation_overrides,
+    work_limits,
+)
+from megacluster.errors import InputError, with_file
 from megacluster.results.writers import to_jsonable
 
 
 def compare(
     scenarios: list[str] = typer.Argument(..., help="Two or more scenario TOML files or preset names"),
-    out: Path = typer.Option(Path("runs") / "compare", "--out", help="Output folder"),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default runs/compare/)"),
     seed: int | None = typer.Option(None, "--seed", help="Seed for every scenario"),
     step: str | None = typer.Option(None, "--step", help="Time step for every scenario, e.g. 1h"),
     days: float | None = typer.Option(None, "--days", help="Horizon in days for every scenario"),
     as_json: bool = typer.Option(False, "--json", help="Print compare.json on stdout and nothing else"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    max_memory: str | None = typer.Option(None, "--max-memory", help=MAX_MEMORY_HELP),
+    max_time: str | None = typer.Option(None, "--max-time", help=MAX_TIME_HELP),
 ) -> None:
     """Simulate scenarios side by side; write compare.html and compare.json."""
+    from megacluster.engine.budget import check_work, estimate_work
     from megacluster.engine.simulate import simulate
     from megacluster.report.compare import compare_data, compare_table, write_compare
+    from megacluster.results.outdir import OutputKind, check_output, output_lock, write_output
     from megacluster.scenario.load import load_scenario
 
     if len(scenarios) < 2:
         raise InputError(None, "SCENARIOS", "give at least two scenarios or presets to compare")
+    memory_limit, time_limit = work_limits(max_memory, max_time)
     overrides = simulation_overrides(seed=seed, step=step, days=days)
     models = [load_scenario(name, overrides) for name in scenarios]
-    results = [simulate(model) for model in models]
-    write_compare(results, out)
+    target = check_output(out, default=Path("runs") / "compare", kind=OutputKind.COMPARE, force=force)
+    for name, model in zip(scenarios, models, strict=True):
+        try:
+            check_work(estimate_work(model), memory_limit, time_limit, what=f"scenario '{model.name}'")
+        except InputError as exc:
+            raise with_file(exc, name) from None
+    with output_lock(target):
+        results = []
+        for name, model in zip(scenarios, models, strict=True):
+            try:
+                results.append(simulate(model))
+            except InputError as exc:
+                raise with_file(exc, name) from None
+        write_output(target, lambda folder: write_compare(results, folder))
+    out = out if out is not None else Path("runs") / "compare"
     if as_json:
         print_json(to_jsonable(compare_data(results)))
         return

@@ -22,7 +22,7 @@ from megacluster.report.figures import Chart, base_layout
 from megacluster.report.keyfigures import dig, fmt, key_figures, per_compute
 from megacluster.report.page import chart_block, page, table
 from megacluster.results.assemble import Results
-from megacluster.results.writers import to_jsonable, write_text_atomic
+from megacluster.results.writers import to_jsonable
 from megacluster.scenario.schema import Scenario
 
 SHARED_FILE_MODE = 0o644
@@ -237,12 +237,14 @@ def render_compare(results: Sequence[Results]) -> str:
     return page(f"megacluster compare — {' vs '.join(names)}", "\n".join(body))
 
 
-def write_compare(results: Sequence[Results], out_dir: Path) -> Path:
-    """Write compare.json and compare.html into ``out_dir``, each atomically (temporary file + rename)."""
+def write_compare(results: Sequence[Results], folder: Path) -> Path:
+    """Write compare.json and compare.html into ``folder`` (a staging folder of
+    :func:`megacluster.results.outdir.write_output`, which puts the whole folder in place atomically)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     text = render_compare(results)
     data = json.dumps(to_jsonable(compare_data(results)), indent=2) + "\n"
-    out_dir = Path(out_dir)
     for name, content in (("compare.json", data), ("compare.html", text)):
-        write_text_atomic(out_dir / name, content)
-        (out_dir / name).chmod(SHARED_FILE_MODE)
-    return out_dir
+        (folder / name).write_text(content, encoding="utf-8")
+        (folder / name).chmod(SHARED_FILE_MODE)
+    return folder

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from megacluster.results.assemble import Results
+from megacluster.results.outdir import FILE_MODE
 from megacluster.scenario.load import scenario_to_toml
-
-FILE_MODE = 0o644
-"""Results are meant to be shared: readable by all (temporary files start private)."""
-DIR_MODE = 0o755
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -52,34 +48,17 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_run(
+def write_run_files(
     results: Results,
-    out_dir: Path,
+    folder: Path,
     extra_files: dict[str, Callable[[Results], str]] | None = None,
-) -> Path:
-    """Write summary.json, timeseries.parquet, events.parquet, scenario.toml (+ extra text files)
-    into ``out_dir``; the folder is built aside and renamed into place. [-]"""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
-    try:
-        (staging / "summary.json").write_text(summary_json(results), encoding="utf-8")
-        results.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
-        results.events.to_parquet(staging / "events.parquet", index=False)
-        (staging / "scenario.toml").write_text(scenario_to_toml(results.scenario), encoding="utf-8")
-        for name, render in (extra_files or {}).items():
-            (staging / name).write_text(render(results), encoding="utf-8")
-        for child in staging.iterdir():
-            os.chmod(child, FILE_MODE)
-        os.chmod(staging, DIR_MODE)
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            os.replace(out_dir, old)
-        os.replace(staging, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out_dir
+) -> None:
+    """Write summary.json, timeseries.parquet, events.parquet, scenario.toml (+ extra text files) into
+    ``folder`` — a staging folder of :func:`megacluster.results.outdir.write_output`, which makes the whole
+    folder appear atomically. [-]"""
+    (folder / "summary.json").write_text(summary_json(results), encoding="utf-8")
+    results.timeseries.to_parquet(folder / "timeseries.parquet", index=False)
+    results.events.to_parquet(folder / "events.parquet", index=False)
+    (folder / "scenario.toml").write_text(scenario_to_toml(results.scenario), encoding="utf-8")
+    for name, render in (extra_files or {}).items():
+        (folder / name).write_text(render(results), encoding="utf-8")

@@ -18,8 +18,16 @@ from typing import Any
 import tomli_w
 from pydantic import BaseModel, ValidationError
 
-from megacluster.errors import InputError, nearest, unknown_choice_message
+from megacluster.errors import (
+    MAX_NESTING,
+    InputError,
+    check_nesting,
+    nearest,
+    read_text_file,
+    unknown_choice_message,
+)
 from megacluster.scenario.schema import Scenario
+from megacluster.scenario.types import safe_name_from
 
 _MAX_EXTENDS_DEPTH = 8
 
@@ -44,9 +52,13 @@ def preset_text(name: str) -> str:
 
 def _parse(text: str, label: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(label, None, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(label, None, f"nested more than {MAX_NESTING} levels deep") from None
+    check_nesting(data, label)
+    return data
 
 
 def merge_tables(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,11 +92,9 @@ def read_scenario_dict(source: str | Path) -> tuple[dict[str, Any], str]:
     """The raw, ``extends``-resolved dict of a scenario file or preset, and a label for messages."""
     path = Path(source)
     if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise InputError(str(path), None, "no such scenario file")
         label = str(path)
-        data = _parse(path.read_text("utf-8"), label)
-        data.setdefault("name", path.stem)
+        data = _parse(read_text_file(path, "scenario file"), label)
+        data.setdefault("name", safe_name_from(path.stem))
     else:
         label = f"preset {source}"
         data = _parse(preset_text(str(source)), label)

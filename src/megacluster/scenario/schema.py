@@ -11,7 +11,7 @@ from megacluster.cooling.config import FacilityConfig, SiteConfig
 from megacluster.errors import unknown_choice_message
 from megacluster.power.config import PowerConfig
 from megacluster.reliability.config import ReliabilityConfig
-from megacluster.scenario.types import DurationS, Frozen, Precision
+from megacluster.scenario.types import DurationS, Frozen, Precision, SafeName
 
 
 class SimulationConfig(Frozen):
@@ -127,7 +127,9 @@ class TrainingConfig(Frozen):
         default=None, description="Accelerator the job runs on (default: first fleet)"
     )
     precision: Precision = Field(default=Precision.BF16, description="bf16, fp16 or fp8")
-    global_batch: int = Field(default=2048, ge=1, description="Sequences per optimizer step")
+    global_batch: int = Field(
+        default=2048, ge=1, le=10_000_000, description="Sequences per optimizer step [-]"
+    )
     start: dt.date | None = Field(default=None, description="Day the run starts (default: simulation start)")
     layout: Layout | None = Field(default=None, description="Parallel layout (default: the best one planned)")
     mfu: float | None = Field(
@@ -175,7 +177,7 @@ class TrainingConfig(Frozen):
 class Scenario(Frozen):
     """A whole campus scenario."""
 
-    name: str = Field(min_length=1, max_length=100, description="Scenario name")
+    name: SafeName = Field(description="Scenario name; the default output folder is runs/<name>")
     description: str = Field(default="", description="What the scenario represents")
     simulation: SimulationConfig
     site: SiteConfig = Field(default_factory=SiteConfig)
@@ -208,6 +210,13 @@ class Scenario(Frozen):
                     f"training.accelerator '{accel}' is not in the fleet (fleet accelerators: "
                     f"{', '.join(sorted({f.accelerator for f in self.fleet}))})"
                 )
+            try:
+                catalog.accelerators()[accel].peak_flop_s(self.training.precision.value)
+            except ValueError:
+                raise ValueError(
+                    f"training.precision '{self.training.precision.value}' is not supported by '{accel}' "
+                    "(no peak at that precision in the accelerator catalog); use bf16 or another accelerator"
+                ) from None
             if self.training.job_gpus > in_fleet:
                 raise ValueError(
                     f"training.job_gpus {self.training.job_gpus} exceeds the fleet's {in_fleet} "

@@ -8,16 +8,47 @@ import itertools
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)\s*$")
 _UNIT_S = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 class Frozen(BaseModel):
-    """Base of every scenario model: immutable, no unknown keys."""
+    """Base of every scenario model: immutable, no unknown keys, no infinite or NaN numbers."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+
+MAX_NAME_LENGTH = 100
+"""Longest scenario or sweep name (it becomes a folder name). [characters]"""
+
+
+def check_safe_name(value: str) -> str:
+    """A name that is one safe path component: no separators, no ``..``, no NUL or control characters, not
+    hidden, at most :data:`MAX_NAME_LENGTH` characters. Raises ValueError otherwise."""
+    if not value or len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"a name must have 1 to {MAX_NAME_LENGTH} characters")
+    bad = sorted({ch for ch in value if ch in "/\\:" or ord(ch) < 32 or ord(ch) == 127})
+    if bad:
+        shown = ", ".join(repr(ch) for ch in bad)
+        raise ValueError(f"a name becomes a folder name and must not contain {shown}")
+    if value.startswith(".") or value != value.strip():
+        raise ValueError(
+            "a name must not start with '.' nor start or end with a space (it becomes a folder name)"
+        )
+    return value
+
+
+def safe_name_from(stem: str) -> str:
+    """A safe name made from a file name's stem (unsafe characters become '_'). [-]"""
+    cleaned = "".join("_" if ch in "/\\:" or ord(ch) < 32 or ord(ch) == 127 else ch for ch in stem)
+    cleaned = cleaned.strip().lstrip(".") or "scenario"
+    return cleaned[:MAX_NAME_LENGTH]
+
+
+SafeName = Annotated[str, AfterValidator(check_safe_name)]
+"""A name that can be used as one folder name."""
 
 
 class Precision(enum.StrEnum):

@@ -8,8 +8,31 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from megacluster.clikit import handle_errors
+from megacluster.clikit import MAX_MEMORY_HELP, MAX_TIME_HELP, handle_errors, work_limits
 from megacluster.errors import InputError
+from megacluster.sweep.plan import SweepPlan
+
+
+def check_sweep_work(
+    plan: SweepPlan, workers: int, memory_limit: float | None, time_limit: float | None
+) -> None:
+    """Refuse, before any work, a sweep whose biggest point would not fit in memory on ``workers`` workers
+    at once, or whose points x replicas would take longer than the time limit on them."""
+    from dataclasses import replace
+
+    from megacluster.engine.budget import check_work, estimate_work
+
+    estimates = [estimate_work(p.scenario, replicas=1) for p in plan.points]
+    biggest = max(estimates, key=lambda e: e.memory_bytes)
+    per_worker_replicas = min(plan.spec.chunk(), plan.spec.replicas)
+    total_s = sum(e.seconds for e in estimates) * plan.spec.replicas / max(1, workers)
+    parallel = replace(
+        biggest,
+        replicas=per_worker_replicas * workers,
+        memory_bytes=biggest.memory_bytes * min(workers, len(plan.points) * plan.spec.replicas),
+        seconds=total_s,
+    )
+    check_work(parallel, memory_limit, time_limit, what=f"the sweep ({workers} workers at once)")
 
 
 def sweep(
@@ -27,6 +50,9 @@ def sweep(
     ),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="On resume, run failed replicas again"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar"),
+    force: bool = typer.Option(False, "--force", help="Replace another sweep's results in --out"),
+    max_memory: str | None = typer.Option(None, "--max-memory", help=MAX_MEMORY_HELP),
+    max_time: str | None = typer.Option(None, "--max-time", help=MAX_TIME_HELP),
 ) -> None:
     """Run a parameter sweep on Ray: one row per point x replica, P10/P50/P90 per point; resumable."""
     from megacluster.sweep.plan import plan_from_file
@@ -35,12 +61,20 @@ def sweep(
 
     if workers is not None and workers < 1:
         raise InputError("--workers", None, f"expected at least 1 worker (got {workers})")
+    memory_limit, time_limit = work_limits(max_memory, max_time)
     plan = plan_from_file(sweep_file)
     out_dir = out if out is not None else Path("sweeps") / plan.spec.name
     n_workers = workers if workers is not None else max(1, os.cpu_count() or 1)
+    check_sweep_work(plan, n_workers, memory_limit, time_limit)
     err = Console(stderr=True, quiet=quiet)
     outcome = execute(
-        plan, out_dir, workers=n_workers, address=address, retry_failed=retry_failed, console=err
+        plan,
+        out,
+        workers=n_workers,
+        address=address,
+        retry_failed=retry_failed,
+        console=err,
+        force=force,
     )
     title = (
         f"sweep {plan.spec.name}: {len(plan.points)} points × {plan.spec.replicas} replicas "

@@ -28,6 +28,7 @@ from rich.progress import (
 )
 
 from megacluster.errors import InputError
+from megacluster.results.outdir import OutputTarget, output_lock
 from megacluster.sweep import store
 from megacluster.sweep.plan import SweepPlan, Task
 from megacluster.sweep.tables import results_table, summary_table
@@ -154,28 +155,46 @@ def _progress(console: Console) -> Progress:
 
 def execute(
     plan: SweepPlan,
-    out_dir: str | Path,
+    out_dir: str | Path | None,
     *,
     unit: UnitOfWork = ENGINE,
     workers: int = 1,
     address: str | None = None,
     retry_failed: bool = False,
     console: Console | None = None,
+    force: bool = False,
 ) -> SweepOutcome:
-    """Run (or resume) a planned sweep into ``out_dir``; see the module docstring."""
+    """Run (or resume) a planned sweep into ``out_dir`` (None: ``sweeps/<name>``); see the module docstring.
+
+    The folder is checked before any work (see :func:`store.open_target`) and locked for the whole sweep.
+    """
     if workers < 1:
         raise InputError("--workers", None, f"expected at least 1 worker (got {workers})")
-    out_dir = Path(out_dir)
-    store.check(out_dir, plan)
+    target = store.open_target(Path(out_dir) if out_dir is not None else None, plan, force)
     if address is not None:
         probe_address(address)
+    with output_lock(target):
+        return _execute(plan, target, unit, workers, address, retry_failed, console)
+
+
+def _execute(
+    plan: SweepPlan,
+    target: OutputTarget,
+    unit: UnitOfWork,
+    workers: int,
+    address: str | None,
+    retry_failed: bool,
+    console: Console | None,
+) -> SweepOutcome:
+    out_dir = target.path
     started = time.perf_counter()
-    previous = store.read_parts(out_dir, drop_failed=retry_failed)
+    replacing = store.holds_other_sweep(out_dir, plan)
+    previous = [] if replacing else store.read_parts(out_dir, drop_failed=retry_failed)
     tasks = plan.tasks(store.done_pairs(previous))
     console = console or Console(stderr=True)
     computed = 0
     with ray_session(address, workers) if tasks else nullcontext():
-        store.prepare(out_dir, plan)
+        store.prepare(target, plan)
         if tasks:
             computed = _run_tasks(plan, tasks, out_dir, unit, console)
     rows = store.read_parts(out_dir)

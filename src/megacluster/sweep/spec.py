@@ -37,10 +37,14 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from megacluster.errors import InputError
+from megacluster.errors import InputError, check_nesting, read_text_file
+from megacluster.scenario.types import SafeName, safe_name_from
 
 MAX_POINTS = 100_000
 """[A] Largest number of points one sweep may expand to (a guard against a mistyped grid)."""
+
+MAX_ROWS = 1_000_000
+"""[A] Most point x replica rows of one sweep, checked before any point is built."""
 
 ScalarValue = bool | int | float | str
 
@@ -98,6 +102,10 @@ class GridDesign(_Frozen):
             raise ValueError(f"the grid has {size} points; at most {MAX_POINTS} are allowed")
         return self
 
+    def size(self) -> int:
+        """Number of points. [-]"""
+        return math.prod(len(p.values) for p in self.parameters)
+
     def points(self, seed: int) -> list[dict[str, ScalarValue]]:
         """The points in a fixed order. (``seed`` is unused: a grid has no randomness.)"""
         fields = [p.field for p in self.parameters]
@@ -118,6 +126,10 @@ class RandomDesign(_Frozen):
     def _check(self) -> RandomDesign:
         _check_unique(p.field for p in self.parameters)
         return self
+
+    def size(self) -> int:
+        """Number of points. [-]"""
+        return self.samples
 
     def points(self, seed: int) -> list[dict[str, ScalarValue]]:
         """The sampled points; the same seed gives the same points."""
@@ -147,7 +159,7 @@ Design = Annotated[GridDesign | RandomDesign, Field(discriminator="kind")]
 class SweepSpec(_Frozen):
     """A whole sweep: base scenario, fixed overrides, design, replicas, seed."""
 
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$", description="Sweep name")
+    name: SafeName = Field(description="Sweep name; the default output folder is sweeps/<name>")
     base: str = Field(min_length=1, description="Preset name or scenario file (relative to the sweep file)")
     seed: int = Field(default=0, ge=0, le=2**63 - 1, description="Sweep seed")
     replicas: int = Field(default=1, description="Monte Carlo replicas per point")
@@ -180,6 +192,12 @@ class SweepSpec(_Frozen):
         both = sorted(varied & set(self.fixed))
         if both:
             raise ValueError(f"'{both[0]}' is both fixed and varied")
+        rows = self.design.size() * self.replicas
+        if rows > MAX_ROWS:
+            raise ValueError(
+                f"{self.design.size():,} points x {self.replicas:,} replicas = {rows:,} runs; at most "
+                f"{MAX_ROWS:,} are allowed in one sweep"
+            )
         return self
 
     def chunk(self) -> int:
@@ -233,13 +251,15 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and validate a sweep file (the base scenario is checked later, point by point)."""
     path = Path(path)
     label = str(path)
-    if not path.is_file():
-        raise InputError(label, None, "no such sweep file")
+    text = read_text_file(path, "sweep file")
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(label, None, f"invalid TOML: {exc}") from None
-    data.setdefault("name", path.stem)
+    except RecursionError:
+        raise InputError(label, None, "nested too deeply") from None
+    check_nesting(data, label)
+    data.setdefault("name", safe_name_from(path.stem))
     spec = parse_sweep(data, label)
     base: str | Path = spec.base
     candidate = path.parent / spec.base

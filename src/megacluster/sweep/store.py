@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,6 +22,14 @@ from typing import Any
 import pandas as pd
 
 from megacluster.errors import InputError
+from megacluster.results.outdir import (
+    OutputKind,
+    OutputTarget,
+    TargetState,
+    check_output,
+    classify,
+    write_marker,
+)
 from megacluster.results.writers import to_jsonable, write_text_atomic
 from megacluster.sweep.plan import SweepPlan
 
@@ -38,37 +47,59 @@ def _manifest(plan: SweepPlan) -> dict[str, Any]:
     }
 
 
-def check(out_dir: Path, plan: SweepPlan) -> None:
-    """InputError when ``out_dir`` holds another sweep's results or unrelated files (nothing is written)."""
-    manifest_path = out_dir / MANIFEST
-    if manifest_path.is_file():
-        try:
-            old = json.loads(manifest_path.read_text("utf-8"))
-        except (OSError, ValueError):
-            old = {}
-        if old.get("fingerprint") != plan.spec.fingerprint():
-            raise InputError(
-                str(out_dir),
-                None,
-                f"this folder holds another sweep's results ('{old.get('sweep', '?')}', other settings); "
-                "choose another --out or delete it",
-            )
-    elif out_dir.exists() and not out_dir.is_dir():
-        raise InputError(str(out_dir), None, "is a file; --out must name a folder")
-    elif out_dir.exists() and any(out_dir.iterdir()):
+SWEEP_FILES = (MANIFEST, PARTS, "results.parquet", "summary.parquet", "summary.csv")
+"""Everything a sweep writes into its folder (the marker lists them, so only these are ever replaced)."""
+
+
+def _fingerprint_in(folder: Path) -> str | None:
+    try:
+        old = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return str(old.get("fingerprint")) if isinstance(old, dict) else None
+
+
+def open_target(out_dir: Path | None, plan: SweepPlan, force: bool = False) -> OutputTarget:
+    """Check a sweep's output folder before any work (InputError, nothing touched, when it may not be used):
+    new, empty, or an earlier megacluster sweep — resumed when it is this sweep, replaced only with
+    ``force`` when it is another. ``None`` means ``sweeps/<name>``."""
+    target = check_output(
+        out_dir, default=Path("sweeps") / plan.spec.name, kind=OutputKind.SWEEP, force=force
+    )
+    other = target.state is TargetState.OURS and _fingerprint_in(target.path) != plan.spec.fingerprint()
+    if other and not force:
         raise InputError(
-            str(out_dir), None, "the folder exists, is not empty and holds no sweep; choose another --out"
+            target.label,
+            None,
+            "this folder holds another sweep's results (other settings); choose another --out, or add "
+            "--force to replace them",
         )
+    return target
 
 
-def prepare(out_dir: Path, plan: SweepPlan) -> None:
-    """Create or reopen ``out_dir`` for this sweep ; removes leftovers of killed writes."""
-    check(out_dir, plan)
-    manifest_path = out_dir / MANIFEST
-    (out_dir / PARTS).mkdir(parents=True, exist_ok=True)
-    for stale in (out_dir / PARTS).glob(".*.tmp"):
+def holds_other_sweep(folder: Path, plan: SweepPlan) -> bool:
+    """Whether ``folder`` holds another sweep's results (to be replaced: allowed by :func:`open_target`)."""
+    return (folder / MANIFEST).is_file() and _fingerprint_in(folder) != plan.spec.fingerprint()
+
+
+def prepare(target: OutputTarget, plan: SweepPlan) -> None:
+    """Create or reopen the sweep's folder (call under its lock): another sweep's files are removed only
+    when :func:`open_target` allowed it; leftovers of killed writes are removed."""
+    folder = target.path
+    state = classify(folder, OutputKind.SWEEP, target.label)  # again, under the lock
+    if state is TargetState.OURS and _fingerprint_in(folder) != plan.spec.fingerprint():
+        for name in SWEEP_FILES:
+            path = folder / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_marker(folder, OutputKind.SWEEP, list(SWEEP_FILES), {"sweep": plan.spec.name})
+    (folder / PARTS).mkdir(exist_ok=True)
+    for stale in (folder / PARTS).glob(".*.tmp"):
         stale.unlink(missing_ok=True)
-    write_text_atomic(manifest_path, json.dumps(_manifest(plan), indent=2) + "\n")
+    write_text_atomic(folder / MANIFEST, json.dumps(_manifest(plan), indent=2) + "\n")
 
 
 def part_name(point: int, replicas: tuple[int, ...]) -> str:

@@ -1,0 +1,190 @@
+"""How much memory and time a run will take, estimated from its size before any work starts.
+
+A run that would not fit is refused with the estimate and the limit in the message (exit code 2), instead of
+filling the machine. The estimate is linear in what drives the cost: time steps × replicas (the plant's arrays
+and the dispatch loop), and the job's expected events (failure candidates drawn up front and handled one
+by one in the event loop). The coefficients were measured with ``benchmarks/bench_budget.py`` (which prints
+estimate against measurement for several run sizes) and are rounded up, so the estimate errs on the high side.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from megacluster.errors import InputError
+from megacluster.scenario.schema import Scenario
+
+BASE_BYTES = 300e6
+"""Interpreter, libraries, catalogs and the performance model's tables. [B]
+[D] peak resident memory of small runs, measured by benchmarks/bench_budget.py (~260 MB), rounded up."""
+
+STEP_BYTES = 1_500.0
+"""Memory per time step shared by all replicas: the time-series table, the report's series. [B]
+[D] traced peak per step of a one-replica run minus the per-replica part (~1,150 B), rounded up."""
+
+REPLICA_STEP_BYTES = 500.0
+"""Memory per time step and replica: the plant's arrays and the job's progress kept until the summary. [B]
+[D] traced peak growth per step and added replica (~320–380 B), rounded up."""
+
+EVENT_BYTES = 1_600.0
+"""Memory per expected job event (failure candidate, its cause, repair time, the event-log row). [B]
+[D] traced peak growth per event row with a raised failure rate (~1,150 B), rounded up."""
+
+STEP_SECONDS = 20e-6
+"""CPU time per time step and replica (plant arrays and the dispatch loop). [s]
+[D] ~15–17 µs measured by benchmarks/bench_budget.py (flagship, 1M-GPU campus), rounded up."""
+
+EVENT_SECONDS = 5e-6
+"""CPU time per expected job event in the event loop. [s]
+[D] ~3 µs per expected event measured with a raised failure rate (benchmarks/bench_budget.py), rounded up."""
+
+DEFAULT_MEMORY_SHARE = 0.5
+"""Share of the machine's memory a run may take unless ``--max-memory`` says otherwise. [-] [A]"""
+
+DEFAULT_MAX_SECONDS = 24 * 3600.0
+"""Longest estimated run accepted unless ``--max-time`` says otherwise. [s] [A] a day of CPU time."""
+
+
+@dataclass(frozen=True)
+class WorkEstimate:
+    """What a run will cost, estimated before it starts."""
+
+    steps: int
+    """Time steps per replica. [-]"""
+    replicas: int
+    """Monte Carlo replicas. [-]"""
+    events_per_replica: float
+    """Expected job events (interruptions, repairs, planned stops) per replica. [-]"""
+    memory_bytes: float
+    """Peak memory. [B]"""
+    seconds: float
+    """CPU time on one core. [s]"""
+    runs_label: str = "replicas"
+    """What the repeated runs are, for messages. [-]"""
+
+    def describe(self) -> str:
+        """One line with the drivers of the estimate."""
+        return (
+            f"{self.steps:,} steps x {self.replicas:,} {self.runs_label}, "
+            f"~{self.events_per_replica:,.0f} job events per replica: "
+            f"~{fmt_bytes(self.memory_bytes)} and ~{fmt_seconds(self.seconds)}"
+        )
+
+
+def fmt_bytes(value: float) -> str:
+    """Bytes in the largest fitting binary unit, e.g. '3.2 GiB'."""
+    for unit, size in (("TiB", 2.0**40), ("GiB", 2.0**30), ("MiB", 2.0**20)):
+        if value >= size:
+            return f"{value / size:.1f} {unit}"
+    return f"{value / 1024:.0f} KiB"
+
+
+def fmt_seconds(value: float) -> str:
+    """A duration in s, min, h or days."""
+    if value < 120:
+        return f"{value:.0f} s"
+    if value < 7200:
+        return f"{value / 60:.0f} min"
+    if value < 2 * 86400:
+        return f"{value / 3600:.1f} h"
+    return f"{value / 86400:.0f} days"
+
+
+def expected_events(scenario: Scenario) -> float:
+    """Expected job events of one replica: unexpected interruptions on the job's GPUs over the training span
+    (with the infant-mortality excess), planned stops, and the repairs that follow failures. [-]"""
+    training = scenario.training
+    if training is None:
+        return 0.0
+    rel = scenario.reliability
+    sim = scenario.simulation
+    start = training.start or sim.start
+    span_h = max(0.0, sim.horizon_days * 24.0 - (start - sim.start).days * 24.0)
+    excess_h = (rel.infant_mortality_factor - 1.0) * min(span_h, rel.infant_mortality_decay_days * 24.0)
+    unexpected = rel.unexpected_rate_per_gpu_hour() * training.job_gpus * (span_h + excess_h)
+    planned = rel.planned_interruptions_per_day * span_h / 24.0
+    return 2.0 * unexpected + planned  # each failure that pulls a node also logs its repair
+
+
+def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstimate:
+    """Memory and time of ``simulate(scenario)`` from its size alone (milliseconds, no simulation)."""
+    sim = scenario.simulation
+    reps = sim.replicas if replicas is None else replicas
+    steps = max(1, round(sim.horizon_days * 86400.0 / sim.step))
+    events = expected_events(scenario)
+    memory = BASE_BYTES + steps * (STEP_BYTES + REPLICA_STEP_BYTES * reps) + EVENT_BYTES * events * reps
+    seconds = reps * (steps * STEP_SECONDS + events * EVENT_SECONDS)
+    return WorkEstimate(steps, reps, events, memory, seconds)
+
+
+def estimate_plant_runs(scenario: Scenario, runs: int) -> WorkEstimate:
+    """Memory and time of ``runs`` plant simulations of the scenario's horizon, one after the other (sizing):
+    no training job, one set of arrays alive at a time."""
+    sim = scenario.simulation
+    steps = max(1, round(sim.horizon_days * 86400.0 / sim.step))
+    memory = BASE_BYTES + steps * (STEP_BYTES + REPLICA_STEP_BYTES)
+    return WorkEstimate(steps, runs, 0.0, memory, runs * steps * STEP_SECONDS, "plant simulations")
+
+
+def machine_memory_bytes() -> float:
+    """Physical memory of this machine, or the control group's limit when lower. [B]"""
+    total = float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < total:
+            total = float(text)
+    return total
+
+
+def default_max_memory_bytes() -> float:
+    """The memory a run may take by default: a share of the machine's. [B]"""
+    return DEFAULT_MEMORY_SHARE * machine_memory_bytes()
+
+
+_SIZE_UNITS = {"": 1.0, "b": 1.0, "k": 2.0**10, "m": 2.0**20, "g": 2.0**30, "t": 2.0**40}
+
+
+def parse_bytes(text: str, option: str = "--max-memory") -> float:
+    """A size such as '12G', '500M' or '2TiB' in bytes; InputError naming ``option`` otherwise. [B]"""
+    raw = text.strip().lower().removesuffix("ib").removesuffix("b")
+    number, unit = raw, ""
+    if raw and raw[-1] in "kmgt":
+        number, unit = raw[:-1], raw[-1]
+    try:
+        value = float(number) * _SIZE_UNITS[unit]
+    except (ValueError, KeyError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(option, None, f"expected a size such as 12G, 500M or 2T (got {text!r})")
+    return value
+
+
+def check_work(
+    estimate: WorkEstimate,
+    max_memory_bytes: float | None = None,
+    max_seconds: float | None = None,
+    what: str = "this run",
+) -> None:
+    """InputError when the estimate exceeds the limits (``--max-memory``/``--max-time`` raise them)."""
+    limit = default_max_memory_bytes() if max_memory_bytes is None else max_memory_bytes
+    if estimate.memory_bytes > limit:
+        raise InputError(
+            None,
+            "simulation",
+            f"{what} would need {estimate.describe()}, over the memory limit of {fmt_bytes(limit)}; use a "
+            "longer step, a shorter horizon or fewer replicas (or raise --max-memory knowingly)",
+        )
+    time_limit = DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds
+    if estimate.seconds > time_limit:
+        raise InputError(
+            None,
+            "simulation",
+            f"{what} would need {estimate.describe()}, over the time limit of {fmt_seconds(time_limit)}; use "
+            "a longer step, a shorter horizon or fewer replicas (or raise --max-time knowingly)",
+        )
