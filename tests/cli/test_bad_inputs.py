@@ -2,8 +2,8 @@
 
 The corpus lives in ``tests/data/bad_inputs/``: scenarios (binary, not UTF-8, nested thousands of levels
 deep, names that try to leave ``runs/``, NaN/inf numbers, out-of-range values, work that cannot fit),
-training specs, published-runs tables and sweep files. Oversized work must be refused from its estimate, before any
-simulation starts: the engine's ``simulate`` and the sizing's plant runs are replaced by a trap here.
+training specs, published-runs tables and sweep files. Oversized work must be refused from its estimate,
+before any simulation starts: the engine's ``simulate`` and the sizing's plant runs are replaced by a trap.
 """
 
 from __future__ import annotations
