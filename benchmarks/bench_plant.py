@@ -21,7 +21,7 @@ from megacluster import catalog
 from megacluster.power import dispatch
 from megacluster.power.plant import FleetLoad, simulate_plant
 from megacluster.scenario.schema import Scenario
-from megacluster.scenario.types import parse_duration_s
+from megacluster.units import parse_duration_s
 
 SCENARIO = {
     "name": "bench-200k",

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from megacluster.performance.commands import register
+from megacluster.cli.performance import register
 from megacluster.performance.validate import default_runs_path
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from browser_support import external_references as external
 from synthetic_results import synthetic_results
 from typer.testing import CliRunner
 
-from megacluster.report.commands import register
+from megacluster.cli.report import register
 from megacluster.report.compare import COMPARE_CHARTS, compare_data, render_compare, write_compare
 from megacluster.results.assemble import Results
 

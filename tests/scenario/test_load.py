@@ -9,7 +9,7 @@ import pytest
 
 from megacluster.errors import InputError
 from megacluster.scenario.load import load_scenario, preset_names, scenario_from_dict, scenario_to_toml
-from megacluster.scenario.types import parse_duration_s
+from megacluster.units import parse_duration_s
 
 
 def test_every_preset_loads_and_names_itself() -> None:

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from megacluster.sweep.commands import register
+from megacluster.cli.sweep import register
 
 GOOD = """
 name = "bad"

@@ -239,7 +239,7 @@ def test_cli_sweep_with_the_engine_prints_the_summary(
     import typer
     from typer.testing import CliRunner
 
-    from megacluster.sweep.commands import register
+    from megacluster.cli.sweep import register
 
     app = typer.Typer()
     register(app)

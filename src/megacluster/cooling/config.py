@@ -10,7 +10,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from megacluster import catalog
 from megacluster.cooling import constants as k
 from megacluster.errors import unknown_choice_message
-from megacluster.scenario.types import Frozen
+from megacluster.units import Frozen
 
 _MONTHS = "January to December"
 

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from megacluster.engine.timegrid import TimeGrid
 from megacluster.engine.training import JobThroughput, job_throughput
 from megacluster.errors import InputError
 from megacluster.fleet import installed_gpus
@@ -19,6 +18,7 @@ from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
 from megacluster.reliability.job import JobInputs, JobResult, run_job
 from megacluster.results.assemble import Results, assemble
 from megacluster.scenario.schema import Scenario
+from megacluster.units import TimeGrid
 
 
 @dataclass(frozen=True)

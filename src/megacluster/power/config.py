@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from megacluster import catalog
 from megacluster.errors import unknown_choice_message
 from megacluster.power import constants as k
-from megacluster.scenario.types import DatedValue, Frozen, check_ascending
+from megacluster.units import DatedValue, Frozen, check_ascending
 
 MAX_BATTERY_C_RATE_PER_H = 4.0
 """[A] Largest accepted battery power/energy ratio. Utility lithium-ion systems are built from 0.25 C (4-hour)

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from megacluster.reliability import constants as c
 from megacluster.reliability.causes import llama3_causes
 from megacluster.reliability.checkpoint import AutoMethod, CheckpointMode
-from megacluster.scenario.types import Frozen
+from megacluster.units import Frozen
 
 LLAMA3_RATE_PER_GPU_HOUR = llama3_causes().total_rate_per_gpu_hour()
 """[D] facts.md 5.1: Llama 3 405B pre-training, 419 unexpected interruptions in 54 days on 16,384 H100

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from megacluster.engine.timegrid import TimeGrid
 from megacluster.scenario.schema import Scenario
+from megacluster.units import TimeGrid
 
 if TYPE_CHECKING:
     from megacluster.engine.simulate import ReplicaRun

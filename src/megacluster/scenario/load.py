@@ -27,7 +27,7 @@ from megacluster.errors import (
     unknown_choice_message,
 )
 from megacluster.scenario.schema import Scenario
-from megacluster.scenario.types import safe_name_from
+from megacluster.units import safe_name_from
 
 _MAX_EXTENDS_DEPTH = 8
 

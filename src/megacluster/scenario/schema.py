@@ -11,7 +11,7 @@ from megacluster.cooling.config import FacilityConfig, SiteConfig
 from megacluster.errors import unknown_choice_message
 from megacluster.power.config import PowerConfig
 from megacluster.reliability.config import ReliabilityConfig
-from megacluster.scenario.types import DurationS, Frozen, Precision, SafeName
+from megacluster.units import DurationS, Frozen, Precision, SafeName
 
 
 class SimulationConfig(Frozen):

@@ -38,7 +38,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from megacluster.errors import InputError, check_nesting, read_text_file
-from megacluster.scenario.types import SafeName, safe_name_from
+from megacluster.units import SafeName, safe_name_from
 
 MAX_POINTS = 100_000
 """[A] Largest number of points one sweep may expand to (a guard against a mistyped grid)."""

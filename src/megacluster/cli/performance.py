@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import handle_errors, print_json
+from megacluster.cli.kit import handle_errors, print_json
 from megacluster.performance.estimator import Estimate, estimate
 from megacluster.performance.plan import plan
 from megacluster.performance.spec import load_spec

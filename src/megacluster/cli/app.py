@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import (
+from megacluster.cli.kit import (
     FORCE_HELP,
     MAX_MEMORY_HELP,
     MAX_TIME_HELP,
@@ -95,11 +95,11 @@ def show(preset: str = typer.Argument(..., help="Preset name")) -> None:
 
 
 def _register_commands() -> None:
-    """Commands of the other layers, each registered by its own package."""
-    from megacluster.performance.commands import register as performance_commands
-    from megacluster.power.commands import register as power_commands
-    from megacluster.report.commands import register as report_commands
-    from megacluster.sweep.commands import register as sweep_commands
+    """The other command groups, one module each in this package."""
+    from megacluster.cli.performance import register as performance_commands
+    from megacluster.cli.power import register as power_commands
+    from megacluster.cli.report import register as report_commands
+    from megacluster.cli.sweep import register as sweep_commands
 
     for register in (performance_commands, power_commands, report_commands, sweep_commands):
         register(app)
@@ -127,7 +127,3 @@ def main() -> None:
         sys.stderr.write(f"error: {command}: {message} (see '{command} --help')\n")
         sys.exit(int(getattr(exc, "exit_code", 2)))
     sys.exit(code if isinstance(code, int) else 0)
-
-
-if __name__ == "__main__":
-    main()

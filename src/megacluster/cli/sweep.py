@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from megacluster.clikit import MAX_MEMORY_HELP, MAX_TIME_HELP, handle_errors, work_limits
+from megacluster.cli.kit import MAX_MEMORY_HELP, MAX_TIME_HELP, handle_errors, work_limits
 from megacluster.errors import InputError
 from megacluster.sweep.plan import SweepPlan
 

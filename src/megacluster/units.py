@@ -1,4 +1,11 @@
-"""Shared building blocks of the scenario schema: the frozen base model, durations, dated schedules."""
+"""The ground floor: canonical units and physical constants, and the small shared types every layer may
+import (the frozen base model, durations, dated schedules, safe names, the precision enum, the time grid).
+
+Canonical units: time in seconds [s] (days [d] and hours [h] only where a name says so), power in megawatts
+[MW] at plant level and watts [W] per component, energy in megawatt-hours [MWh], compute in FLOP and FLOP/s,
+memory in bytes [B], mass in tonnes [t], temperature in degrees Celsius [°C], money in US dollars [USD].
+Nothing here imports another megacluster module.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,48 @@ import datetime as dt
 import enum
 import itertools
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+SECONDS_PER_MINUTE = 60.0
+"""[s/min]"""
+SECONDS_PER_HOUR = 3600.0
+"""[s/h]"""
+SECONDS_PER_DAY = 86400.0
+"""[s/d]"""
+HOURS_PER_DAY = 24.0
+"""[h/d]"""
+DAYS_PER_YEAR = 365.0
+"""Days in a (non-leap) year, for per-year figures. [d/yr]"""
+HOURS_PER_YEAR = 8760.0
+"""Hours in a (non-leap) year: 365 x 24. [h/yr]"""
+W_PER_MW = 1e6
+"""[W/MW]"""
+KW_PER_MW = 1e3
+"""[kW/MW]"""
+GIB = 2.0**30
+"""Bytes in a gibibyte. [B]"""
+TB = 1e12
+"""Bytes in a terabyte (storage bandwidths are quoted in decimal TB/s). [B]"""
+TERA = 1e12
+"""Peak FLOP/s are quoted in TFLOP/s. [-]"""
+BILLION = 1e9
+"""Parameter counts are quoted in billions. [-]"""
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)\s*$")
-_UNIT_S = {"s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_UNIT_S = {
+    "s": 1.0,
+    "sec": 1.0,
+    "min": SECONDS_PER_MINUTE,
+    "m": SECONDS_PER_MINUTE,
+    "h": SECONDS_PER_HOUR,
+    "d": SECONDS_PER_DAY,
+}
 
 
 class Frozen(BaseModel):
@@ -91,3 +134,38 @@ def check_ascending(steps: tuple[DatedValue, ...], what: str) -> tuple[DatedValu
                 f"{before.start.isoformat()}"
             )
     return steps
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    """Step starts of a run: ``n`` steps of ``dt_s`` from ``start`` (midnight)."""
+
+    start: dt.date
+    dt_s: float
+    n: int
+
+    @classmethod
+    def build(cls, start: dt.date, horizon_days: float, step_s: float) -> TimeGrid:
+        """A grid covering ``horizon_days`` with steps of ``step_s``. [-]"""
+        n = max(1, round(horizon_days * SECONDS_PER_DAY / step_s))
+        return cls(start=start, dt_s=float(step_s), n=n)
+
+    @property
+    def start_s(self) -> npt.NDArray[np.float64]:
+        """Step starts on the simulation clock. [s]"""
+        return np.arange(self.n, dtype=np.float64) * self.dt_s
+
+    @property
+    def times(self) -> npt.NDArray[np.datetime64]:
+        """Step starts as datetimes (second resolution)."""
+        origin = np.datetime64(self.start.isoformat(), "s")
+        return origin + (self.start_s * 1000).astype("timedelta64[ms]").astype("timedelta64[s]")
+
+    @property
+    def horizon_s(self) -> float:
+        """Simulated span. [s]"""
+        return self.n * self.dt_s
+
+    def seconds_at(self, day: dt.date) -> float:
+        """A date's midnight on the simulation clock. [s]"""
+        return (day - self.start).total_seconds()

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.clikit import (
+from megacluster.cli.kit import (
     FORCE_HELP,
     MAX_MEMORY_HELP,
     MAX_TIME_HELP,

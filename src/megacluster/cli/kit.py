@@ -52,7 +52,7 @@ def simulation_overrides(
 ) -> dict[str, Any]:
     """Dotted scenario overrides from the usual command-line flags (``--step`` parsed to seconds)."""
     from megacluster.errors import InputError
-    from megacluster.scenario.types import parse_duration_s
+    from megacluster.units import parse_duration_s
 
     out: dict[str, Any] = {}
     if seed is not None:
@@ -75,7 +75,7 @@ def work_limits(max_memory: str | None, max_time: str | None) -> tuple[float | N
     """``--max-memory`` and ``--max-time`` as bytes and seconds (None: the defaults). [B], [s]"""
     from megacluster.engine.budget import parse_bytes
     from megacluster.errors import InputError
-    from megacluster.scenario.types import parse_duration_s
+    from megacluster.units import parse_duration_s
 
     memory = parse_bytes(max_memory) if max_memory is not None else None
     seconds = None
