@@ -11,41 +11,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from megacluster.engine.fleets import build_fleets
 from megacluster.engine.training import JobThroughput, job_throughput
 from megacluster.errors import InputError
-from megacluster.fleet import installed_gpus
 from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
-from megacluster.reliability.job import JobInputs, JobResult, run_job
+from megacluster.reliability.job import JobInputs, run_job
 from megacluster.results.assemble import Results, assemble
+from megacluster.results.replica import ReplicaRun
 from megacluster.scenario.schema import Scenario
 from megacluster.units import TimeGrid
-
-
-@dataclass(frozen=True)
-class ReplicaRun:
-    """One Monte Carlo replica: the plant's arrays, the job's GPUs and the job's result."""
-
-    plant: PlantResult
-    job_gpus: npt.NDArray[np.int64]
-    job: JobResult | None
-
-
-def build_fleets(scenario: Scenario, grid: TimeGrid) -> tuple[FleetLoad, ...]:
-    """Installed GPUs of every delivery at each step start."""
-    t = grid.start_s
-    loads = []
-    for delivery in scenario.fleet:
-        server = delivery.server_entry()
-        gpus = installed_gpus(
-            t,
-            delivery.count,
-            grid.seconds_at(delivery.install_start),
-            grid.seconds_at(delivery.install_end) + 86400.0 - 1.0,
-            server.gpus_per_server,
-        )
-        accel = scenario.fleet_accelerator(delivery)
-        loads.append(FleetLoad(accelerator=accel, server=server, gpus_installed=gpus))
-    return tuple(loads)
 
 
 def job_gpus_over_time(

@@ -14,8 +14,8 @@ from megacluster.scenario.schema import Scenario
 from megacluster.units import TimeGrid
 
 if TYPE_CHECKING:
-    from megacluster.engine.simulate import ReplicaRun
     from megacluster.power.plant import FleetLoad
+    from megacluster.results.replica import ReplicaRun
 
 SECONDS_PER_DAY = 86400.0
 
