@@ -71,8 +71,8 @@ def main() -> None:
     lay = best.layout
     table.add_row(
         escape("best layout"),
-        f"tp{lay['tp']} pp{lay['pp']} dp{lay['dp']} cp{lay['cp']} v{lay['virtual_stages']} "
-        f"mb{lay['micro_batch']} {lay['recompute']} zero{lay['zero_stage']}",
+        f"tp{lay.tp} pp{lay.pp} dp{lay.dp} cp{lay.cp} v{lay.virtual_stages} "
+        f"mb{lay.micro_batch} {lay.recompute.value} zero{lay.zero_stage}",
     )
     table.add_row(escape("best step time [s] / MFU"), f"{best.step_time_s:.2f} / {best.mfu:.1%}")
     Console().print(table)

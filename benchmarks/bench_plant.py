@@ -74,7 +74,9 @@ def run(step: str, repeats: int) -> tuple[int, float, float]:
     try:
         for _ in range(repeats):
             t0 = time.perf_counter()
-            simulate_plant(sc, times, dt_s, fleets, 512, np.random.default_rng(0))
+            simulate_plant(
+                sc.power, sc.facility, sc.site.normals(), times, dt_s, fleets, 512, np.random.default_rng(0)
+            )
             took = time.perf_counter() - t0
             if took < best:
                 best, loop = took, spent[-1]

@@ -17,7 +17,8 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from megacluster.reliability import JobInputs, ReliabilityConfig, checkpoint_bytes, run_job
+from megacluster.performance.memory import checkpoint_bytes_for
+from megacluster.reliability import JobInputs, ReliabilityConfig, run_job
 
 
 def _inputs(gpus: int, rate: float | None, days: float, step_s: float) -> JobInputs:
@@ -33,7 +34,7 @@ def _inputs(gpus: int, rate: float | None, days: float, step_s: float) -> JobInp
         target_flop=1e40,
         start_s=0.0,
         config=cfg,
-        checkpoint_bytes=checkpoint_bytes(405e9),
+        checkpoint_bytes=checkpoint_bytes_for(405e9),
     )
 
 

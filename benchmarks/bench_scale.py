@@ -66,7 +66,7 @@ def child(gpus: int, profile: bool) -> None:
         results = simulate(scenario, seed=0)
         elapsed = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    training = results.summary.get("training", {})
+    training = results.summary.training
     print(
         json.dumps(
             {
@@ -74,8 +74,8 @@ def child(gpus: int, profile: bool) -> None:
                 "simulate_s": elapsed,
                 "peak_mb": peak_kb / 1024,
                 "steps": int(DAYS * 86400 / STEP_S),
-                "interruptions": (training.get("interruptions") or {}).get("unexpected"),
-                "gpus_powered_mean": results.summary.get("gpus_powered_mean"),
+                "interruptions": training.interruptions.unexpected if training else None,
+                "gpus_powered_mean": results.summary.gpus_powered_mean,
             }
         )
     )

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import types
+import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ValidationError
 
 
 class MegaclusterError(Exception):
@@ -95,3 +99,91 @@ def check_nesting(data: Any, label: str, limit: int = MAX_NESTING) -> None:
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list | tuple):
             stack.extend((v, depth + 1) for v in node)
+
+
+def _field_names_at(root: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model reached by ``loc`` from ``root`` (for 'did you mean')."""
+    model: Any = root
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            break
+        model = _model_in(info.annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [info.alias or name for name, info in model.model_fields.items()]
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    if isinstance(annotation, types.UnionType):
+        return None
+    return None
+
+
+_UNION_TAGS = {
+    "str",
+    "float",
+    "int",
+    "bool",
+    "ClimateNormals",
+    "ModelShape",
+    "literal['auto']",
+}
+"""Parts of a pydantic error location that name a union's alternative, not a field."""
+
+
+def _format_loc(loc: tuple[Any, ...], tags: frozenset[str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith("function-") or str(part) in _UNION_TAGS or str(part) in tags:
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def input_error_from(
+    exc: ValidationError,
+    label: str | None,
+    root: type[BaseModel] | None = None,
+    union_tags: frozenset[str] = frozenset(),
+) -> InputError:
+    """A pydantic validation error as one InputError: file (``label``), dotted field, what was expected.
+
+    The one translator of the project (scenarios, sweeps, specs, web requests). In a union (a catalog id or
+    an inline table) the alternative that got furthest says what is wrong; an unknown key names the nearest
+    valid one among ``root``'s fields at that place; ``union_tags`` are the tag values of discriminated
+    unions, left out of the dotted field.
+    """
+    errors = exc.errors()
+    # in a union (a catalog id or an inline table) the alternative that got furthest says what is wrong
+    deepest = max(len(e.get("loc", ())) for e in errors)
+    err = next(e for e in errors if len(e.get("loc", ())) == deepest)
+    loc = tuple(err.get("loc", ()))
+    field = _format_loc(loc, union_tags) or None
+    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        bad = str(loc[-1]) if loc else ""
+        valid = _field_names_at(root, loc[:-1])
+        close = nearest(bad, valid)
+        hint = f" (did you mean '{close}'?)" if close else ""
+        listed = f"; valid fields here: {', '.join(valid)}" if valid else ""
+        message = f"unknown field '{bad}'{hint}{listed}"
+    elif err.get("type") == "missing":
+        message = "this field is required"
+    elif err.get("type") in {"union_tag_invalid", "union_tag_not_found"}:
+        expected = err.get("ctx", {}).get("expected_tags", "")
+        message = f"expected one of the kinds {expected}"
+    elif "input" in err and err.get("type") not in {"value_error"}:
+        message = f"{message} (got {err['input']!r})"
+    return InputError(label, field, message)

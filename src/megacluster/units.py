@@ -44,6 +44,16 @@ TERA = 1e12
 """Peak FLOP/s are quoted in TFLOP/s. [-]"""
 BILLION = 1e9
 """Parameter counts are quoted in billions. [-]"""
+MW_PER_W = 1e-6
+"""[MW/W]"""
+KG_PER_T = 1e3
+"""[kg/t]"""
+BTU_PER_KWH_PER_MMBTU_PER_MWH = 1e3
+"""A heat rate of 1,000 Btu/kWh is 1 MMBtu/MWh (1e6 Btu/MMBtu over 1e3 kWh/MWh). [(Btu/kWh)/(MMBtu/MWh)]"""
+GB = 1e9
+"""Bytes in a gigabyte (memory sizes and link bandwidths are quoted in decimal GB and GB/s). [B]"""
+SECONDS_PER_US = 1e-6
+"""Latencies and kernel gaps are quoted in microseconds. [s/us]"""
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|min|m|h|d)\s*$")

@@ -43,8 +43,8 @@ def _no_simulation_of_bad_input(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         raise RuntimeError("a simulation started for bad input")
 
     monkeypatch.setattr("megacluster.engine.simulate.simulate", trap)
-    monkeypatch.setattr("megacluster.power.sizing.size_plant", trap)
-    monkeypatch.setattr("megacluster.power.sizing.power_outlook", trap)
+    monkeypatch.setattr("megacluster.engine.sizing.size_plant", trap)
+    monkeypatch.setattr("megacluster.engine.sizing.power_outlook", trap)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -34,12 +34,13 @@ def test_some_replicas_finish_some_do_not() -> None:
     )
     median_done = float(probe.timeseries["cumulative_flop_p50"].iloc[-1])
     scenario = load_scenario("llama3-405b-54d", {**base, "training.target_flop": median_done})
-    t = simulate(scenario, seed=1, replicas=8).summary["training"]
-    assert 0.0 < t["finished_fraction"] < 1.0, t["finished_fraction"]
-    assert t["finished"] == (t["finished_fraction"] > 0.5)
-    if t["finished"]:
-        assert t["finish_day"] == t["finish_day_p50"]
+    t = simulate(scenario, seed=1, replicas=8).summary.training
+    assert t is not None
+    assert 0.0 < t.finished_fraction < 1.0, t.finished_fraction
+    assert t.finished == (t.finished_fraction > 0.5)
+    if t.finished:
+        assert t.finish_day == t.finish_day_p50
     else:
-        assert t["finish_day"] is None
-    assert t["finish_day_p10"] is not None
-    assert t["finish_day_p90"] is None
+        assert t.finish_day is None
+    assert t.finish_day_p10 is not None
+    assert t.finish_day_p90 is None

@@ -78,4 +78,4 @@ def test_colossus_2024_power_gap_then_closes() -> None:
     assert early["gpus_powered"].mean() < 0.85 * early["gpus_installed"].mean()
     after = ts.loc["2024-11-02":"2024-12-31"]
     assert (after["gpus_powered"] == after["gpus_installed"]).mean() > 0.95
-    assert results.summary["gpus_installed_peak"] == 100_000
+    assert results.summary.gpus_installed_peak == 100_000

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from megacluster.performance.flops import hardware_flop_per_step, model_flop_per_step, narayanan_eq3_flop
+from megacluster.performance.flops import (
+    hardware_flop_per_step,
+    layer_forward_flop_per_token,
+    logits_forward_flop_per_token,
+    model_flop_per_step,
+    narayanan_eq3_flop,
+)
 from megacluster.performance.spec import TrainingSpec, geometry
 
 
@@ -74,3 +80,39 @@ def test_vectorised_over_batches() -> None:
     g = geometry(_gpt(24, 2304, 24))
     out = model_flop_per_step(g, np.array([1.0, 2.0, 4.0]))
     assert out[1] == pytest.approx(2 * out[0]) and out[2] == pytest.approx(4 * out[0])
+
+
+def test_layer_flop_by_part_gated_gqa() -> None:
+    # Llama-3-8B-like: h = 4,096, 32 query heads, 8 key/value heads of 128, SwiGLU FFN of 14,336
+    g = geometry(
+        _gpt(32, 4096, 32).model_copy(update={"kv_heads": 8, "ffn_hidden": 14336, "ffn_gated": True})
+    )
+    parts = layer_forward_flop_per_token(g)
+    h, kv = 4096, 8 * 128
+    assert parts["proj"] == 2 * h * (h + 2 * kv) + 2 * h * h  # q, k, v in; o out: 2 FLOP per weight
+    assert parts["core"] == 4 * 2048 * h  # QK^T and x V over the whole (non-causal) sequence
+    assert parts["ffn"] == 2 * 3 * h * 14336  # gate, up, down
+    assert logits_forward_flop_per_token(g) == 2 * h * 51200
+
+
+def test_moe_layer_flop_counts_top_k_experts_and_the_router() -> None:
+    spec = _gpt(32, 4096, 32).model_copy(
+        update={"moe_experts": 8, "moe_top_k": 2, "moe_ffn_hidden": 14336, "ffn_gated": True, "params_b": 47}
+    )
+    parts = layer_forward_flop_per_token(geometry(spec))
+    assert parts["ffn"] == 2 * 2 * 3 * 4096 * 14336 + 2 * 4096 * 8
+
+
+def test_no_recompute_adds_no_hardware_flop() -> None:
+    g = geometry(_gpt(24, 2304, 24))
+    rc = np.array([0.0, 1.0, 2.0])
+    hw = hardware_flop_per_step(g, 512.0, rc)
+    model = float(model_flop_per_step(g, 512.0)[0])
+    assert hw[0] == model and hw[1] > model and hw[2] > hw[1]
+
+
+def test_eq3_exact_arithmetic() -> None:
+    # 96 B s l h^2 (1 + s/6h + V/16lh) with B = 1, s = 6, l = 1, h = 1, V = 16: 96 x 6 x (1 + 1 + 1)
+    assert narayanan_eq3_flop(1, 6, 1, 1, 16) == 96 * 6 * 3
+    # and the GPT-3 175B row of Narayanan et al. 2021 Table 2: 4.5110e18 FLOP per step of 1,536 sequences
+    assert narayanan_eq3_flop(1536, 2048, 96, 12288, 51200) == pytest.approx(4.5110e18, rel=1e-4)

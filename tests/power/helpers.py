@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from megacluster import catalog
-from megacluster.power.plant import FleetLoad
+from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
 from megacluster.scenario.schema import Scenario
 
 
@@ -50,3 +50,15 @@ def h100_fleet(installed: np.ndarray) -> tuple[FleetLoad, ...]:
             gpus_installed=np.asarray(installed, dtype=np.int64),
         ),
     )
+
+
+def run_plant(
+    sc: Scenario,
+    tt: np.ndarray,
+    dt_s: float,
+    fleets: tuple[FleetLoad, ...],
+    block_gpus: int,
+    rng: np.random.Generator,
+) -> PlantResult:
+    """``simulate_plant`` on the scenario's own sections, as the engine calls it."""
+    return simulate_plant(sc.power, sc.facility, sc.site.normals(), tt, dt_s, fleets, block_gpus, rng)

@@ -103,5 +103,5 @@ def test_good_plant_input_parses() -> None:
     )
     sc = scenario_from_dict(data, "ok.toml")
     g = sc.power.generators[0]
-    assert g.nox_lb_per_mmbtu() == pytest.approx(0.0099)
+    assert g.nox_lb_per_mmbtu == pytest.approx(0.0099) and g.nox_rate() == pytest.approx(0.0099)
     assert g.min_load() == 0.5 and g.permit is not None and g.permit.mode.value == "respect"

@@ -8,8 +8,8 @@ import pytest
 from megacluster import catalog
 from megacluster.power.config import DemandConfig
 from megacluster.power.demand import gpu_power_model
-from megacluster.power.plant import simulate_plant
-from power.helpers import h100_fleet, scenario, times
+from megacluster.power.totals import plant_totals
+from power.helpers import h100_fleet, run_plant, scenario, times
 
 PER_GPU_W = float(
     gpu_power_model(
@@ -25,16 +25,16 @@ def _balance(r) -> np.ndarray:  # type: ignore[no-untyped-def]
 def test_grid_only_enough_power() -> None:
     sc = scenario(facility={"pue": 1.2})
     tt = times(days=1)
-    r = simulate_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 1000)), 64, np.random.default_rng(0))
+    r = run_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 1000)), 64, np.random.default_rng(0))
     assert np.all(r.gpus_powered == 1000)
     assert r.facility_power_mw == pytest.approx(np.full(len(tt), 1000 * PER_GPU_W * 1.2e-6))
     assert np.allclose(_balance(r), 0.0, atol=1e-9)
     assert not r.curtailed.any()
-    s = r.summary()
-    assert s["energy_mwh"]["total"] == pytest.approx(1000 * PER_GPU_W * 1.2e-6 * 24)
-    assert s["cost_usd"]["grid"] == pytest.approx(s["energy_mwh"]["grid"] * 62.3)
-    assert s["emissions_t"]["co2"] == pytest.approx(s["energy_mwh"]["grid"] * 0.2835)
-    assert s["water_m3"] == pytest.approx(s["energy_mwh"]["it"] * 0.38)
+    s = plant_totals(r)
+    assert s.energy_mwh.total == pytest.approx(1000 * PER_GPU_W * 1.2e-6 * 24)
+    assert s.cost_usd.grid == pytest.approx(s.energy_mwh.grid * 62.3)
+    assert s.emissions_t.co2 == pytest.approx(s.energy_mwh.grid * 0.2835)
+    assert s.water_m3 == pytest.approx(s.energy_mwh.it * 0.38)
 
 
 def test_short_supply_caps_then_idles_whole_blocks() -> None:
@@ -42,14 +42,14 @@ def test_short_supply_caps_then_idles_whole_blocks() -> None:
     full = 10_000 * PER_GPU_W * 1.2e-6
     # 90 % of the full demand: capping alone suffices
     sc = scenario(power={"grid": [{"from": "2024-01-01", "mw": 0.9 * full}]}, facility={"pue": 1.2})
-    r = simulate_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 10_000)), 512, np.random.default_rng(0))
+    r = run_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 10_000)), 512, np.random.default_rng(0))
     assert np.all(r.gpus_powered == 10_000)
     assert np.all(r.gpu_power_cap_fraction < 1.0) and np.all(r.gpu_power_cap_fraction >= 0.6)
     assert r.facility_power_mw == pytest.approx(np.full(len(tt), 0.9 * full))
     assert np.all(r.throughput_factor < 1.0)
     # 40 % of the full demand: cap at 60 % is not enough, whole 512-GPU blocks go idle
     sc = scenario(power={"grid": [{"from": "2024-01-01", "mw": 0.4 * full}]}, facility={"pue": 1.2})
-    r = simulate_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 10_000)), 512, np.random.default_rng(0))
+    r = run_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 10_000)), 512, np.random.default_rng(0))
     idle = 10_000 - r.gpus_powered
     assert np.all(idle % 512 == 0) and np.all(idle > 0)
     assert np.all(r.facility_power_mw <= 0.4 * full + 1e-9)
@@ -70,7 +70,7 @@ def test_battery_bridges_a_generator_start() -> None:
         },
         facility={"pue": 1.2},
     )
-    r = simulate_plant(sc, tt, 300.0, h100_fleet(inst), 512, np.random.default_rng(0))
+    r = run_plant(sc, tt, 300.0, h100_fleet(inst), 512, np.random.default_rng(0))
     step = 12
     assert r.generators_mw[step] == 0.0 and r.battery_mw[step] > 0  # battery first (merit order)
     first_on = int(np.argmax(r.generator_units_on > 0))
@@ -91,17 +91,17 @@ def test_same_seed_same_result_and_permit_modes() -> None:
         power={"grid": [{"from": "2024-01-01", "mw": 1.0}], "generators": [gens]}, facility={"pue": 1.2}
     )
     inst = np.full(len(tt), 20_000)
-    a = simulate_plant(sc, tt, 900.0, h100_fleet(inst), 512, np.random.default_rng(5))
-    b = simulate_plant(sc, tt, 900.0, h100_fleet(inst), 512, np.random.default_rng(5))
+    a = run_plant(sc, tt, 900.0, h100_fleet(inst), 512, np.random.default_rng(5))
+    b = run_plant(sc, tt, 900.0, h100_fleet(inst), 512, np.random.default_rng(5))
     assert np.array_equal(a.gpus_powered, b.gpus_powered) and np.array_equal(a.nox_t, b.nox_t)
-    assert a.permit["exceedances"] and a.permit["exceedances"][0]["kind"] == "nox_t"
+    assert a.permit.exceedances and a.permit.exceedances[0].kind == "nox_t"
     gens["permit"] = {"nox_t_per_year": 5.0, "mode": "respect"}
     sc = scenario(
         power={"grid": [{"from": "2024-01-01", "mw": 1.0}], "generators": [gens]}, facility={"pue": 1.2}
     )
-    c = simulate_plant(sc, tt, 900.0, h100_fleet(inst), 512, np.random.default_rng(5))
+    c = run_plant(sc, tt, 900.0, h100_fleet(inst), 512, np.random.default_rng(5))
     assert c.nox_t.sum() <= 5.0 + 1e-9
-    assert c.permit["respected"]
+    assert c.permit.respected
     assert c.gpus_powered.sum() < a.gpus_powered.sum()
 
 
@@ -111,7 +111,7 @@ def test_cooling_limit_throttles() -> None:
     tt = times(days=1)
     full_it = 1000 * PER_GPU_W * 1e-6
     sc = scenario(facility={"cooling": "chiller_tower", "cooling_capacity_mw": 0.5 * full_it * 1.04})
-    r = simulate_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 1000)), 8, np.random.default_rng(0))
+    r = run_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 1000)), 8, np.random.default_rng(0))
     over = facility_overhead(r.ambient_c, sc.facility, 34.4, 24.9)
     assert np.all(r.it_power_mw <= 0.5 * full_it * over.capacity_factor + 1e-9)
     assert r.curtailed.any() and np.all(r.gpus_powered <= 1000)
@@ -123,7 +123,7 @@ def test_cool_site_has_lower_overhead_and_water() -> None:
     out = {}
     for site in ("memphis", "abilene", "yakima"):
         sc = scenario(site={"climate": site}, facility={"cooling": "chiller_tower"})
-        r = simulate_plant(sc, tt, 3600.0, h100_fleet(np.full(len(tt), 1000)), 8, np.random.default_rng(0))
+        r = run_plant(sc, tt, 3600.0, h100_fleet(np.full(len(tt), 1000)), 8, np.random.default_rng(0))
         out[site] = (r.facility_power_mw.sum() / r.it_power_mw.sum(), r.water_m3.sum())
     assert out["yakima"][0] < out["memphis"][0]
     assert out["yakima"][1] < out["memphis"][1]
@@ -134,12 +134,12 @@ def test_bad_arguments() -> None:
     sc = scenario()
     tt = times(days=0.1)
     with pytest.raises(ValueError):
-        simulate_plant(sc, tt, 0.0, h100_fleet(np.zeros(len(tt))), 8, np.random.default_rng(0))
+        run_plant(sc, tt, 0.0, h100_fleet(np.zeros(len(tt))), 8, np.random.default_rng(0))
     with pytest.raises(ValueError):
-        simulate_plant(sc, tt, 300.0, h100_fleet(np.zeros(3)), 8, np.random.default_rng(0))
+        run_plant(sc, tt, 300.0, h100_fleet(np.zeros(3)), 8, np.random.default_rng(0))
 
 
-def test_summary_is_json_ready_and_complete() -> None:
+def test_totals_are_json_ready_and_complete() -> None:
     import json
 
     sc = scenario(
@@ -152,8 +152,9 @@ def test_summary_is_json_ready_and_complete() -> None:
         }
     )
     tt = times(days=1)
-    r = simulate_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 4000)), 8, np.random.default_rng(0))
-    s = json.loads(json.dumps(r.summary()))
+    r = run_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 4000)), 8, np.random.default_rng(0))
+    totals = plant_totals(r)
+    s = json.loads(totals.model_dump_json())
     for key in ("total", "grid", "generators", "battery_discharge", "battery_charge"):
         assert key in s["energy_mwh"]
     assert set(s["cost_usd"]) == {"total", "grid", "fuel"}
@@ -169,12 +170,17 @@ def test_summary_is_json_ready_and_complete() -> None:
         "fuel_mmbtu",
     ):
         assert key in s
-    assert s["permit"]["exceedances"] and not s["permit"]["respected"]
-    assert s["power_story"]["lines"]
+    assert totals.permit.exceedances and not totals.permit.respected
+    assert totals.facts.generator_capacity_mw == pytest.approx(2 * 2.5)
+    assert totals.facts.battery_energy_mwh == pytest.approx(3.854)
+    assert totals.facts.generator_starts == int(r.generator_starts.sum())
     assert set(r.columns()) >= {"grid_mw", "battery_soc_mwh", "co2_t", "water_m3", "curtailed"}
     # homes: mean facility MW / 1.223 kW
-    mean_mw = s["energy_mwh"]["total"] / 24
-    assert s["homes_equivalent"]["us_average"] == pytest.approx(mean_mw * 1000 / (10715 / 8760))
+    mean_mw = totals.energy_mwh.total / 24
+    assert totals.homes_equivalent.us_average == pytest.approx(mean_mw * 1000 / (10715 / 8760))
+    # the energy balance of the totals: what the sources gave is what the campus drew
+    e = totals.energy_mwh
+    assert e.grid + e.generators + e.battery_discharge - e.battery_charge == pytest.approx(e.total)
 
 
 def test_generators_first_and_minimum_load() -> None:
@@ -187,13 +193,13 @@ def test_generators_first_and_minimum_load() -> None:
     sc = scenario(power=power, facility={"pue": 1.2})
     per_gpu_mw = PER_GPU_W * 1.2e-6
     # 12 MW: above the 8.25 MW minimum (50 % of 16.5 MW): the unit carries it all (14.4 MW max on a hot day)
-    r = simulate_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 8374)), 8, np.random.default_rng(0))
+    r = run_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 8374)), 8, np.random.default_rng(0))
     assert r.generators_mw == pytest.approx(np.full(len(tt), 8374 * per_gpu_mw))
     assert np.all(r.grid_mw < 1e-9)
     # fuel at 12/16.5 = 73 % load: heat rate x 1/0.917 (interpolated TransiEnt), x ambient factor
     assert np.all(r.fuel_mmbtu > r.generators_mw * 300 / 3600 * 10.670)
     # 5 MW: below the minimum stable load -> the unit cannot run; the grid serves everything
-    r = simulate_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 3489)), 8, np.random.default_rng(0))
+    r = run_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 3489)), 8, np.random.default_rng(0))
     assert np.all(r.generators_mw == 0.0) and r.grid_mw == pytest.approx(np.full(len(tt), 3489 * per_gpu_mw))
     assert not r.curtailed.any()
 
@@ -201,7 +207,7 @@ def test_generators_first_and_minimum_load() -> None:
 def test_dated_schedules_and_prices() -> None:
     import datetime as dt
 
-    from megacluster.power.plant import schedule_values
+    from megacluster.power.supply import schedule_values
 
     tt = times(start="2024-06-30", days=3, step_s=3600.0)
     v = schedule_values(tt, [dt.date(2024, 7, 1), dt.date(2024, 7, 2)], [10.0, 20.0], 0.0)
@@ -216,8 +222,29 @@ def test_dated_schedules_and_prices() -> None:
     }
     sc = scenario(power=power, facility={"pue": 1.2})
     tt = times(start="2024-07-01", days=2, step_s=3600.0)
-    r = simulate_plant(sc, tt, 3600.0, h100_fleet(np.full(len(tt), 1000)), 8, np.random.default_rng(0))
+    r = run_plant(sc, tt, 3600.0, h100_fleet(np.full(len(tt), 1000)), 8, np.random.default_rng(0))
     mwh = r.grid_mw
     assert r.cost_usd[:24] == pytest.approx(mwh[:24] * 50.0)
     assert r.cost_usd[24:] == pytest.approx(mwh[24:] * 100.0)
     assert r.co2_t == pytest.approx(mwh * 0.4)
+
+
+def test_each_fleet_emits_at_its_own_co2_factor() -> None:
+    # a fleet burning a zero-carbon fuel next to a gas fleet: only the gas fleet's fuel counts, and the grid's
+    # CO2 stays the grid's
+    fleets = [
+        {"rating_mw": 2.0, "count": 3, "forced_outage_rate": 0.0, "co2_kg_per_mmbtu": 0.0},
+        {"rating_mw": 2.0, "count": 3, "forced_outage_rate": 0.0},
+    ]
+    sc = scenario(
+        power={"grid": [{"from": "2024-01-01", "mw": 1.0}], "generators": fleets}, facility={"pue": 1.2}
+    )
+    tt = times(days=0.5)
+    r = run_plant(sc, tt, 300.0, h100_fleet(np.full(len(tt), 6000)), 8, np.random.default_rng(0))
+    assert (r.generators_mw_by_fleet > 0).any(axis=1).all()  # both fleets ran
+    totals = plant_totals(r)
+    # per-fleet fuel from per-fleet NOx: both fleets burn at the uncontrolled AP-42 factor
+    fuel_by_fleet = r.nox_t_by_fleet / (sc.power.generators[0].nox_rate() * 0.45359237e-3)
+    assert totals.emissions_t.co2_generators == pytest.approx(fuel_by_fleet[1].sum() * 53.06 / 1000)
+    assert totals.emissions_t.co2_generators < r.fuel_mmbtu.sum() * 53.06 / 1000
+    assert totals.emissions_t.co2_grid == pytest.approx(totals.energy_mwh.grid * 0.2835)

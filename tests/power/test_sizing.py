@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from megacluster.cli import app
-from megacluster.power.sizing import _Evaluator, runnable_gpus, size_plant, smallest_feasible, supply_dates
+from megacluster.engine.sizing import _Evaluator, runnable_gpus, size_plant, supply_dates
+from megacluster.power.sizing import smallest_feasible
 from power.helpers import scenario
 
 

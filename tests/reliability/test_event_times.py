@@ -126,3 +126,84 @@ def test_aggregated_stream_matches_per_gpu_reference() -> None:
 def test_absurd_hazard_is_refused() -> None:
     with pytest.raises(ValueError, match="expected events"):
         draw_event_times(np.full(10, 1e9), np.arange(10.0), 1.0, np.random.default_rng(0))
+
+
+def test_infant_mortality_known_values() -> None:
+    decay = 14 * 86400.0
+    m = infant_mortality_multiplier(np.array([-decay, 0.0, decay, 2 * decay]), 4.0, decay)
+    # 1 + (factor - 1) exp(-t / decay), the clock clamped at the build (t < 0 counts as t = 0)
+    assert m.tolist() == pytest.approx([4.0, 4.0, 1 + 3 / np.e, 1 + 3 / np.e**2], rel=1e-12)
+
+
+def test_cumulative_hazard_known_values_and_bad_input() -> None:
+    assert cumulative_hazard(np.array([1.0, 0.5, 2.0]), 10.0).tolist() == [0.0, 10.0, 15.0, 35.0]
+    assert cumulative_hazard(np.zeros(0), 10.0).tolist() == [0.0]
+    for bad in (np.array([1.0, -1e-9]), np.array([np.nan]), np.array([np.inf])):
+        with pytest.raises(ValueError, match="finite and non-negative"):
+            cumulative_hazard(bad, 1.0)
+
+
+def test_inversion_below_the_start_and_on_plateaus() -> None:
+    hazard = np.array([1.0, 0.0, 1.0])
+    edges = np.array([10.0, 20.0, 30.0, 40.0])
+    cum = cumulative_hazard(hazard, 10.0)  # 0, 10, 10, 20
+    times = invert_cumulative(cum, hazard, edges, np.array([-1.0, 0.0, 5.0, 10.0, 15.0, 20.0]))
+    assert times.tolist() == [10.0, 10.0, 15.0, 20.0, 35.0, 40.0]
+
+
+def test_event_count_from_a_mid_step_start_is_poisson() -> None:
+    # nothing in the first step, 100 per second in the second; from t = 1.5: 50 expected
+    hazard = np.array([0.0, 100.0, 0.0])
+    counts = [
+        draw_event_times(hazard, np.arange(3.0), 1.0, np.random.default_rng(seed), t_from_s=1.5).size
+        for seed in range(200)
+    ]
+    # the mean of 200 Poisson(50) counts is within 3 standard errors of 50
+    assert np.mean(counts) == pytest.approx(50.0, abs=3 * np.sqrt(50 / 200))
+    times = draw_event_times(hazard, np.arange(3.0), 1.0, np.random.default_rng(0), t_from_s=1.5)
+    assert times.min() >= 1.5 and times.max() <= 2.0
+
+
+def test_many_events_match_the_integrated_hazard() -> None:
+    # a million expected events on a ramp: the counts are within 4 standard deviations (0.4 %)
+    hazard = np.linspace(0.0, 2000.0, 1000)
+    times = draw_event_times(hazard, np.arange(1000.0), 1.0, np.random.default_rng(4))
+    cum = cumulative_hazard(hazard, 1.0)
+    assert abs(times.size - cum[-1]) < 4 * np.sqrt(cum[-1])
+    # the events follow the hazard: a quarter of them in the first half of the ramp
+    first = int(np.sum(times < 500.0))
+    assert abs(first - cum[500]) < 4 * np.sqrt(cum[500])
+    assert cum[500] / cum[-1] == pytest.approx(0.25, abs=1e-3)
+
+
+def test_event_times_bad_and_empty_input() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="same length"):
+        draw_event_times(np.ones(3), np.arange(4.0), 1.0, rng)
+    assert draw_event_times(np.zeros(0), np.zeros(0), 1.0, rng).size == 0
+    assert draw_event_times(np.ones(3), np.arange(3.0), 1.0, rng, t_from_s=3.0).size == 0
+    late = draw_event_times(np.full(3, 100.0), np.arange(3.0), 1.0, rng, t_from_s=2.5)
+    assert late.size > 0 and late.min() >= 2.5 and late.max() <= 3.0
+
+
+def test_planned_times_are_uniform_poisson() -> None:
+    counts = [draw_poisson_times(1.0, 0.0, 100.0, np.random.default_rng(s)).size for s in range(200)]
+    assert np.mean(counts) == pytest.approx(100.0, abs=3 * np.sqrt(100 / 200))
+    times = draw_poisson_times(0.5, 100.0, 20_100.0, np.random.default_rng(5))
+    assert stats.kstest(times, stats.uniform(100.0, 20_000.0).cdf).pvalue > ALPHA
+    assert draw_poisson_times(0.0, 0.0, 100.0, np.random.default_rng(0)).size == 0
+    assert draw_poisson_times(1.0, 100.0, 100.0, np.random.default_rng(0)).size == 0
+    with pytest.raises(ValueError, match="non-negative"):
+        draw_poisson_times(-1.0, 0.0, 1.0, np.random.default_rng(0))
+
+
+def test_causes_follow_unnormalised_shares() -> None:
+    causes = assign_causes(20_000, np.array([2.0, 0.0, 6.0]), np.random.default_rng(6))
+    counts = np.bincount(causes, minlength=3)
+    assert counts[1] == 0
+    assert stats.binomtest(int(counts[0]), 20_000, 0.25).pvalue > ALPHA
+    assert causes.dtype == np.int64 and causes.max() == 2
+    assert assign_causes(0, np.array([1.0]), np.random.default_rng(0)).size == 0
+    with pytest.raises(ValueError, match="no cause"):
+        assign_causes(5, np.zeros(3), np.random.default_rng(0))
+    assert assign_causes(50, np.array([0.0, 0.0, 1.0]), np.random.default_rng(0)).tolist() == [2] * 50

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from megacluster.reliability import ReliabilityConfig, llama3_causes, mean_time_to_interruption_s
-from megacluster.reliability.causes import Domain
+from megacluster.reliability.causes import Domain, _parse
 
 
 def test_table_adds_up_to_the_paper() -> None:
@@ -99,3 +99,102 @@ def test_restart_time_split() -> None:
     split = ReliabilityConfig(restart_s=120, restart_load="from_size")
     assert split.restart_time_s(4e12) == pytest.approx(122.0)  # + 4 TB at 2 TB/s
     assert split.restart_time_s(None) == 120.0
+
+
+def test_disabled_causes_leave_the_rate_and_the_shares() -> None:
+    table = llama3_causes()
+    exposure = 16_384 * 1296
+    assert table.total_rate_per_gpu_hour(("software_bug",)) == pytest.approx(365 / exposure)
+    assert table.total_rate_per_gpu_hour(("software_bug", "faulty_gpu")) == pytest.approx(217 / exposure)
+    shares = dict(zip(table.ids, table.shares(("software_bug",)), strict=True))
+    assert shares["software_bug"] == 0.0
+    assert shares["faulty_gpu"] == pytest.approx(148 / 365)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    everything = table.shares(table.ids)
+    assert everything.tolist() == [0.0] * len(table.ids)
+    assert table.total_rate_per_gpu_hour(table.ids) == 0.0
+
+
+def test_cause_shares_follow_the_llama3_table() -> None:
+    shares = dict(zip(llama3_causes().ids, llama3_causes().shares(), strict=True))
+    # [P via S] Llama 3 Table 5 counts over 419: faulty GPU 148, HBM3 72, software bug 54, switch/cable 35
+    assert shares["faulty_gpu"] == pytest.approx(148 / 419)
+    assert shares["gpu_hbm3"] == pytest.approx(72 / 419)
+    assert shares["software_bug"] == pytest.approx(54 / 419)
+    assert shares["network_switch_cable"] == pytest.approx(35 / 419)
+    assert list(shares)[:3] == ["faulty_gpu", "gpu_hbm3", "software_bug"]  # file order
+
+
+def test_table_fields_are_read() -> None:
+    causes = {c.id: c for c in llama3_causes().causes}
+    assert causes["faulty_gpu"].label == "Faulty GPU"
+    assert causes["faulty_gpu"].count == 148
+    assert llama3_causes().takes_node_out().tolist() == [c.takes_node_out for c in llama3_causes().causes]
+    w = llama3_causes().window
+    assert (w.gpus, w.days, w.unexpected, w.planned) == (16_384, 54.0, 419, 47)
+
+
+def test_counts_that_do_not_add_up_are_refused() -> None:
+    raw = {
+        "window": {"gpus": 8, "days": 1.0, "unexpected": 3, "planned": 0},
+        "causes": {
+            "a": {"label": "A", "count": 1, "domain": "gpu", "takes_node_out": True, "source": "[A]"},
+            "b": {"label": "B", "count": 1, "domain": "job", "takes_node_out": False, "source": "[A]"},
+        },
+    }
+    with pytest.raises(ValueError, match="add up to 2, window says 3"):
+        _parse(raw)
+    raw["window"]["unexpected"] = 2  # type: ignore[index]
+    table = _parse(raw)
+    assert table.ids == ("a", "b")
+    assert table.causes[1].domain is Domain.JOB and not table.causes[1].takes_node_out
+    assert table.rates_per_gpu_hour() == {"a": 1 / 192, "b": 1 / 192}  # one in 8 GPUs x 24 h
+
+
+def test_mtti_counts_planned_interruptions_per_job() -> None:
+    # 24 planned a day and nothing else: one an hour, whatever the size
+    assert float(mean_time_to_interruption_s(0.0, 0.0, 24.0)) == pytest.approx(3600.0)
+    assert float(mean_time_to_interruption_s(1000.0, 0.0, 24.0)) == pytest.approx(3600.0)
+    # 1,000 GPUs at 1e-3 per GPU-hour (one an hour) plus 24 planned a day: two an hour
+    assert float(mean_time_to_interruption_s(1000.0, 1e-3, 24.0)) == pytest.approx(1800.0)
+
+
+def test_the_config_derives_the_checkpoint_policy() -> None:
+    sync = ReliabilityConfig(checkpoint_write_s=60).checkpoint_policy(None)
+    assert (sync.mode, sync.write_s, sync.stall_s, sync.fixed_interval_s) == ("sync", 60.0, 60.0, None)
+    assert sync.max_interval_s == 24 * 3600.0 and sync.min_interval_s == 60.0
+    assert sync.auto_method == "daly"
+    asyn = ReliabilityConfig(checkpoint_mode="async", async_stall_s=5.0).checkpoint_policy(4e12)
+    assert (asyn.write_s, asyn.stall_s) == (pytest.approx(2.0), 2.0)  # the snapshot never outlasts the write
+    asyn = ReliabilityConfig(checkpoint_mode="async", async_stall_s=5.0).checkpoint_policy(40e12)
+    assert (asyn.write_s, asyn.stall_s) == (pytest.approx(20.0), 5.0)
+    fixed = ReliabilityConfig(checkpoint_interval_min=30, auto_method="young").checkpoint_policy(None)
+    assert fixed.fixed_interval_s == 1800.0 and fixed.auto_method == "young"
+    with pytest.raises(ValueError, match="longer than the checkpoint write"):
+        ReliabilityConfig(checkpoint_interval_min=1).checkpoint_policy(1e15)
+
+
+def test_fixed_interval_checks() -> None:
+    # the interval must exceed the write time, exactly at it is refused
+    with pytest.raises(ValidationError, match="longer than checkpoint_write_s"):
+        ReliabilityConfig(checkpoint_interval_min=1, checkpoint_write_s=60)
+    assert ReliabilityConfig(checkpoint_interval_min=1, checkpoint_write_s=59.9).checkpoint_interval_min == 1
+    assert ReliabilityConfig(checkpoint_interval_min=1 / 60, checkpoint_write_s=0).checkpoint_interval_min > 0
+    with pytest.raises(ValidationError, match="at least 1 s"):
+        ReliabilityConfig(checkpoint_interval_min=0.99 / 60)
+    cfg = ReliabilityConfig(checkpoint_interval_min=2)
+    assert cfg.check_checkpoint(239e12) == pytest.approx(119.5)  # 239 TB at 2 TB/s, under 120 s
+    with pytest.raises(ValueError, match="120 s"):
+        cfg.check_checkpoint(240e12)
+    assert ReliabilityConfig().check_checkpoint(None) == 60.0
+
+
+@pytest.mark.parametrize("value", [0.0, 86400.0])
+def test_write_time_bounds_are_inclusive(value: float) -> None:
+    assert ReliabilityConfig(checkpoint_write_s=value).write_s(None) == value
+
+
+@pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf])
+def test_bad_checkpoint_sizes_are_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="checkpoint_bytes"):
+        ReliabilityConfig().write_s(bad)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from megacluster.reliability import JobInputs, ReliabilityConfig, machine, run_job
+from megacluster.reliability import JobInputs, ReliabilityConfig, cycles, run_job
 
 
 def _varying_job(config: ReliabilityConfig) -> JobInputs:
@@ -33,7 +33,7 @@ def test_fast_forward_matches_event_by_event(
     cfg = ReliabilityConfig.model_validate({"interruption_rate_per_gpu_hour": 5e-5, **overrides})
     inp = _varying_job(cfg)
     fast = run_job(inp, np.random.default_rng(8))
-    monkeypatch.setattr(machine, "_MIN_BATCH", 10**9)
+    monkeypatch.setattr(cycles, "MIN_BATCH", 10**9)
     slow = run_job(inp, np.random.default_rng(8))
     assert fast.checkpoints == slow.checkpoints
     assert fast.interruptions_unexpected == slow.interruptions_unexpected > 10

@@ -9,7 +9,7 @@ import pytest
 import typer
 from browser_support import ARTIFACTS, array_length, check_page_charts, chromium_browser, embedded_figures
 from browser_support import external_references as external
-from synthetic_results import synthetic_results
+from engine_results import engine_results
 from typer.testing import CliRunner
 
 from megacluster.cli.report import register
@@ -20,9 +20,9 @@ from megacluster.results.assemble import Results
 @pytest.fixture(scope="module")
 def three() -> list[Results]:
     return [
-        synthetic_results("colossus-2024", days=30),
-        synthetic_results("colossus-2025", days=30),
-        synthetic_results("llama3-meta-24k", days=30),
+        engine_results("colossus-2024", days=30),
+        engine_results("colossus-2025", days=30),
+        engine_results("llama3-meta-24k", days=30),
     ]
 
 
@@ -59,7 +59,7 @@ def test_compare_json(three: list[Results]) -> None:
 
 
 def test_same_scenario_twice_gets_distinct_labels() -> None:
-    a = synthetic_results("colossus-2024", days=5)
+    a = engine_results("colossus-2024", days=5)
     data = compare_data([a, a])
     assert [s["label"] for s in data["scenarios"]] == ["colossus-2024", "colossus-2024 #2"]
 

@@ -7,18 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from browser_support import (
     ARTIFACTS,
     array_length,
+    array_values,
     check_page_charts,
     chromium_browser,
     embedded_figures,
     external_references,
 )
-from synthetic_results import synthetic_results
+from engine_results import engine_results
 
+from megacluster.reliability.kinds import Cause, EventKind
 from megacluster.report.downsample import downsample
-from megacluster.report.figures import REPORT_CHARTS
+from megacluster.report.figures import REPORT_CHARTS, interruption_counts
 from megacluster.report.html import render_report
 from megacluster.results.assemble import Results
 
@@ -79,9 +82,22 @@ def test_band_only_with_replicas(results_one: Results, results_replicas: Results
 def test_interruptions_by_cause(results_one: Results) -> None:
     fig = embedded_figures(render_report(results_one))["chart-interruptions"]
     names = {t["name"] for t in fig["data"]}
-    assert {"faulty_gpu", "planned"} <= names
-    charted = sum(sum(t["y"]) for t in fig["data"] if isinstance(t.get("y"), list))
-    assert charted == len(results_one.events[results_one.events["kind"].isin(["failure", "planned"])])
+    assert "faulty_gpu" in names
+    charted = sum(array_values(t["y"]).sum() for t in fig["data"])
+    training = results_one.summary.training
+    assert training is not None
+    assert charted == training.interruptions.unexpected + training.interruptions.planned > 0
+
+
+def test_a_power_loss_suspend_is_not_an_interruption(results_one: Results) -> None:
+    events = results_one.events
+    first = events.iloc[[0]].assign(kind=EventKind.SUSPEND.value, cause=Cause.NO_GPUS.value)
+    with_suspend = pd.concat([events, first], ignore_index=True)
+    counted = interruption_counts(with_suspend)["count"].sum()
+    assert counted == interruption_counts(events)["count"].sum()
+    kinds = set(events["kind"])
+    assert kinds <= {k.value for k in EventKind}, kinds  # the engine emits only named kinds
+    assert set(events["cause"]) <= {c.value for c in Cause}
 
 
 def test_curtailment_marked(results_one: Results) -> None:
@@ -92,7 +108,7 @@ def test_curtailment_marked(results_one: Results) -> None:
 
 
 def test_year_at_one_minute_stays_small() -> None:
-    big = synthetic_results(days=365, step_s=60)
+    big = engine_results(days=365, step_s=60)
     html = render_report(big)
     assert len(html.encode()) < 8_000_000
     assert _time_axis_length(html) == 8760
@@ -156,7 +172,7 @@ def test_run_writes_report(tmp_path: Path) -> None:
 
 
 def test_no_training_and_no_events(results_one: Results) -> None:
-    summary = {k: v for k, v in results_one.summary.items() if k != "training"}
+    summary = results_one.summary.model_copy(update={"training": None})
     bare = Results(
         scenario=results_one.scenario,
         summary=summary,

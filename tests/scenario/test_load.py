@@ -141,10 +141,11 @@ def test_inline_model_shape(write_scenario: Callable[..., Path], small_scenario_
     assert shape is not None and shape.layers == 96 and shape.name == "GPT-3 175B, inline"
     from megacluster.engine.simulate import simulate
 
-    inline_run = simulate(scenario).summary["training"]
-    catalog_run = simulate(load_scenario(write_scenario(small_scenario_text, "cat.toml"))).summary["training"]
-    assert inline_run["mfu"] == catalog_run["mfu"]
-    assert inline_run["completed_flop"] == catalog_run["completed_flop"]
+    inline_run = simulate(scenario).summary.training
+    catalog_run = simulate(load_scenario(write_scenario(small_scenario_text, "cat.toml"))).summary.training
+    assert inline_run is not None and catalog_run is not None
+    assert inline_run.mfu == catalog_run.mfu
+    assert inline_run.completed_flop == catalog_run.completed_flop
 
 
 def test_inline_model_shape_bad_value(write_scenario: Callable[..., Path], small_scenario_text: str) -> None:

@@ -51,11 +51,11 @@ def _closed_port() -> int:
         ('field = "power.generators[0].count"', 'field = "power.generators[3].count"', "out of range"),
         ("values = [1, 2]", "values = [1, -2]", "point 1"),
         ("replicas = 2", "replicas = 0", "replicas must be between 1 and 10,000"),
-        ('kind = "grid"', 'kind = "latin"', 'kind = "grid" or kind = "random"'),
+        ('kind = "grid"', 'kind = "latin"', "expected one of the kinds 'grid', 'random'"),
         ('base = "tiny.toml"', 'base = "colosus-2024"', "did you mean 'colossus-2024'"),
         ("seed = 1", "seed = 1\n[fixed]\n'simulation.horizn_days' = 2", "did you mean 'horizon_days'"),
         ("values = [1, 2]", "values = []", "at least 1 item"),
-        ("seed = 1", "seed = 1\nextra = 3", "unknown key"),
+        ("seed = 1", "seed = 1\nextra = 3", "unknown field 'extra'"),
         ("seed = 1", "seed = [", "invalid TOML"),
     ],
 )

@@ -21,7 +21,7 @@ def test_scale_presets_validate_and_run(name: str, gpus: int, capacity_mw: tuple
     end = scenario.simulation.horizon_days
     short = load_scenario(name, {"simulation.horizon_days": end, "simulation.step": "1d"})
     summary = simulate(short, seed=0).summary
-    assert summary["gpus_installed_peak"] == pytest.approx(gpus, rel=1e-2)  # daily steps: the last day ramps
+    assert summary.gpus_installed_peak == pytest.approx(gpus, rel=1e-2)  # daily steps: the last day ramps
     low, high = capacity_mw
-    assert low <= summary["supply_capacity_peak_mw"] <= high
-    assert summary["facility_power_peak_mw"] <= summary["supply_capacity_peak_mw"]
+    assert low <= summary.supply_capacity_peak_mw <= high
+    assert summary.facility_power_peak_mw <= summary.supply_capacity_peak_mw

@@ -1,4 +1,4 @@
-"""Fixtures of the web tests: an app with a synthetic simulator (fast, engine-independent)."""
+"""Fixtures of the web tests: the app with default limits and the engine."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fake_engine import fake_simulate
+from simulators import engine_simulate
 
 from megacluster.web.app import create_app
 
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    """The app with default limits and the synthetic simulator."""
-    with TestClient(create_app(simulator=fake_simulate)) as c:
+    """The app with default limits and the engine."""
+    with TestClient(create_app(simulator=engine_simulate)) as c:
         yield c

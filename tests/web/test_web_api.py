@@ -7,8 +7,8 @@ import time
 from typing import Any
 
 import pytest
-from fake_engine import fake_simulate, slow_simulate
 from fastapi.testclient import TestClient
+from simulators import engine_simulate, slow_simulate
 
 from megacluster.web.app import create_app
 from megacluster.web.limits import Limits
@@ -59,7 +59,7 @@ def test_overrides_change_the_answer(client: TestClient) -> None:
 
 
 def test_downsampled_to_at_most_the_limit() -> None:
-    with TestClient(create_app(Limits(timeseries_points=100), simulator=fake_simulate)) as c:
+    with TestClient(create_app(Limits(timeseries_points=100), simulator=engine_simulate)) as c:
         body = _simulate(
             c, preset="colossus-2024", overrides={"simulation.horizon_days": 30, "simulation.step": "5min"}
         )
@@ -290,7 +290,7 @@ def test_serve_command_is_registered() -> None:
     import typer
     from typer.testing import CliRunner
 
-    from megacluster.report.commands import register
+    from megacluster.cli.report import register
 
     app = typer.Typer()
 

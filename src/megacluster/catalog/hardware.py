@@ -33,17 +33,24 @@ class Accelerator(CatalogEntry):
 
 
 class ModelShape(CatalogEntry):
-    """A decoder-only transformer's shape (names as in the published-runs format)."""
+    """A decoder-only transformer's shape (names as in the published-runs format): the one model-shape type,
+    for catalog entries and for shapes given inline in a scenario (``[training.model]``)."""
 
-    params_b: float = Field(gt=0)
-    layers: int = Field(ge=1)
-    hidden: int = Field(ge=1)
-    heads: int = Field(ge=1)
-    kv_heads: int | None = Field(default=None, ge=1)
-    ffn_hidden: int = Field(ge=1)
-    seq_len: int = Field(ge=1)
-    vocab: int = Field(ge=1)
-    moe_experts: int | None = Field(default=None, ge=1)
-    moe_top_k: int | None = Field(default=None, ge=1)
-    moe_ffn_hidden: int | None = Field(default=None, ge=1)
-    active_params_b: float | None = Field(default=None, gt=0)
+    id: str = Field(default="inline", description="Catalog id ('inline' for a scenario's own shape)")
+    name: str = Field(default="inline model", description="Readable name")
+    params_b: float = Field(gt=0, le=1e5, description="Total parameters [billions]")
+    layers: int = Field(ge=1, le=10_000, description="Transformer layers [-]")
+    hidden: int = Field(ge=1, le=1_000_000, description="Model width d_model [-]")
+    heads: int = Field(ge=1, le=10_000, description="Attention (query) heads [-]")
+    kv_heads: int | None = Field(default=None, ge=1, le=10_000, description="Key/value heads (GQA) [-]")
+    ffn_hidden: int = Field(ge=1, le=10_000_000, description="FFN inner width [-]")
+    seq_len: int = Field(ge=1, le=10_000_000, description="Training sequence length [tokens]")
+    vocab: int = Field(ge=1, le=10_000_000, description="Vocabulary size [tokens]")
+    moe_experts: int | None = Field(default=None, ge=1, le=100_000, description="Routed experts per layer")
+    moe_top_k: int | None = Field(default=None, ge=1, le=1_000, description="Routed experts per token")
+    moe_ffn_hidden: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="FFN width of one expert [-]"
+    )
+    active_params_b: float | None = Field(
+        default=None, gt=0, le=1e5, description="Active parameters per token (MoE) [billions]"
+    )

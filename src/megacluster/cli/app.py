@@ -70,7 +70,7 @@ def run(
         )
     out_dir = out if out is not None else Path("runs") / scenario_model.name
     if as_json:
-        print_json(to_jsonable(results.summary))
+        print_json(to_jsonable(results.summary.model_dump(mode="json")))
     else:
         print_results(results, out_dir)
 

@@ -1,8 +1,8 @@
-"""Command-line commands of the plant: ``megacluster size``."""
+"""Command-line commands of the plant: ``megacluster size`` and ``megacluster power``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from megacluster.cli.kit import (
     work_limits,
 )
 from megacluster.errors import InputError, with_file
+
+if TYPE_CHECKING:
+    from megacluster.power.sizing import SizingResult
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +37,7 @@ def power(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON only"),
 ) -> None:
     """The plant at a glance: IT load from components, and the GPUs each step of the supply can run."""
-    from megacluster.power.sizing import power_outlook
+    from megacluster.engine.sizing import power_outlook
     from megacluster.scenario.load import load_scenario
 
     overrides: dict[str, Any] = {"facility.cooling": cooling} if cooling is not None else {}
@@ -93,7 +96,8 @@ def size(
 ) -> None:
     """Smallest generator count (and optionally battery) that keeps N GPUs powered through the horizon."""
     from megacluster.engine.budget import check_work, estimate_plant_runs
-    from megacluster.power.sizing import size_plant, sizing_evaluations
+    from megacluster.engine.sizing import size_plant
+    from megacluster.power.sizing import sizing_evaluations
     from megacluster.scenario.load import load_scenario
 
     overrides = simulation_overrides(step=step, days=days, start=start)
@@ -116,14 +120,20 @@ def size(
         )
     except ValueError as exc:
         raise InputError(None, "--unit" if unit else None, str(exc)) from None
-    data = result.to_dict()
     if as_json:
-        print_json(data)
+        print_json(result.to_dict())
         return
+    _print_sizing(sc.name, result)
+
+
+def _print_sizing(scenario_name: str, result: SizingResult) -> None:
+    """The sizing answer as text: the peak it was sized for, then each feasible plant's yearly figures."""
+    from megacluster.power.sizing import MAX_UNITS
+
     console = Console()
     console.print(
-        f"[bold]{target_gpus:,} x {result.accelerator}[/bold] at {sc.name}: peak facility demand "
-        f"{result.peak_demand_mw:,.1f} MW at {result.peak_ambient_c:.1f} °C; "
+        f"[bold]{result.target_gpus:,} x {result.accelerator}[/bold] at {scenario_name}: "
+        f"peak facility demand {result.peak_demand_mw:,.1f} MW at {result.peak_ambient_c:.1f} °C; "
         f"grid up to {result.grid_peak_mw:,.1f} MW; "
         f"one {result.unit} gives {result.derated_unit_mw:.2f} MW there ({result.unit_rating_mw:g} MW ISO)."
     )
@@ -146,7 +156,7 @@ def size(
             f"{capex:,.0f}",
         )
     if result.best is None:
-        console.print(f"No count up to 10,000 {result.unit} units keeps every GPU powered.")
+        console.print(f"No count up to {MAX_UNITS:,} {result.unit} units keeps every GPU powered.")
     else:
         console.print(table)
     console.print(f"({result.evaluations} plant simulations, bisection over whole units)")

@@ -78,12 +78,11 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port"),
 ) -> None:
     """Start the web dashboard and JSON API (docs at /docs)."""
-    import uvicorn
-
     from megacluster.web.app import create_app
+    from megacluster.web.server import run_server
 
     typer.echo(f"megacluster dashboard on http://{host}:{port}/  (API docs: /docs; Ctrl-C to stop)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    run_server(create_app(), host, port)
 
 
 def register(app: typer.Typer) -> None:

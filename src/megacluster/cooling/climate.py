@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster.cooling import constants as k
+from megacluster.units import DAYS_PER_YEAR, HOURS_PER_DAY, SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -17,14 +18,14 @@ def day_of_year(times: npt.NDArray[np.datetime64]) -> FloatArray:
     """Fractional day of the year, 0 at 1 January 00:00. [d]"""
     t = times.astype("datetime64[s]")
     year_start = t.astype("datetime64[Y]").astype("datetime64[s]")
-    return np.asarray((t - year_start).astype(np.float64) / 86400.0, dtype=np.float64)
+    return np.asarray((t - year_start).astype(np.float64) / SECONDS_PER_DAY, dtype=np.float64)
 
 
 def hour_of_day(times: npt.NDArray[np.datetime64]) -> FloatArray:
     """Fractional hour of the day (local standard time). [h]"""
     t = times.astype("datetime64[s]")
     day_start = t.astype("datetime64[D]").astype("datetime64[s]")
-    return np.asarray((t - day_start).astype(np.float64) / 3600.0, dtype=np.float64)
+    return np.asarray((t - day_start).astype(np.float64) / SECONDS_PER_HOUR, dtype=np.float64)
 
 
 def seasonal_normal(doy: FloatArray, monthly: tuple[float, ...] | FloatArray) -> FloatArray:
@@ -32,9 +33,11 @@ def seasonal_normal(doy: FloatArray, monthly: tuple[float, ...] | FloatArray) ->
     values = np.asarray(monthly, dtype=np.float64)
     if values.shape != (12,):
         raise ValueError("expected 12 monthly values, January to December")
-    xp = np.concatenate(([_MONTH_MID_DAY[-1] - 365.0], _MONTH_MID_DAY, [_MONTH_MID_DAY[0] + 365.0]))
+    december_before = _MONTH_MID_DAY[-1] - DAYS_PER_YEAR
+    january_after = _MONTH_MID_DAY[0] + DAYS_PER_YEAR
+    xp = np.concatenate(([december_before], _MONTH_MID_DAY, [january_after]))
     fp = np.concatenate(([values[-1]], values, [values[0]]))
-    return np.asarray(np.interp(np.mod(doy, 365.0), xp, fp), dtype=np.float64)
+    return np.asarray(np.interp(np.mod(doy, DAYS_PER_YEAR), xp, fp), dtype=np.float64)
 
 
 def diurnal_shape(
@@ -43,9 +46,9 @@ def diurnal_shape(
     """Position in the daily cycle: 0 at the daily minimum, 1 at the maximum (two half-cosines). [-]"""
     h = np.asarray(hour, dtype=np.float64)
     rise_len = hour_max - hour_min
-    fall_len = 24.0 - rise_len
+    fall_len = HOURS_PER_DAY - rise_len
     rising = (h >= hour_min) & (h < hour_max)
-    since_max = np.mod(h - hour_max, 24.0)
+    since_max = np.mod(h - hour_max, HOURS_PER_DAY)
     shape_rise = 0.5 * (1.0 - np.cos(np.pi * (h - hour_min) / rise_len))
     shape_fall = 0.5 * (1.0 + np.cos(np.pi * since_max / fall_len))
     return np.where(rising, shape_rise, shape_fall)

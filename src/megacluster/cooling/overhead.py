@@ -118,3 +118,21 @@ def facility_overhead(
         water_l_per_kwh_it=np.zeros_like(t_db),
         capacity_factor=np.asarray(np.clip(capacity, 0.0, k.MAX_CAPACITY_FACTOR), dtype=np.float64),
     )
+
+
+FIT_MARGIN = 1e-9
+"""Relative and absolute margin [-, MW] by which a plant sized for the installed peak exceeds it, so that
+rounding never makes the design peak throttle."""
+
+
+def cooling_limit_it_mw(
+    facility: FacilityConfig, capacity_factor: FloatArray, it_peak_mw: float
+) -> FloatArray:
+    """IT power the cooling plant can carry at each step: its heat capacity (``cooling_capacity_mw`` at the
+    design point, else sized for ``it_peak_mw``) times the capacity factor, per unit of heat per IT power.
+    [MW]"""
+    factor = np.asarray(capacity_factor, dtype=np.float64)
+    if facility.cooling_capacity_mw is not None:
+        heat_per_it = 1.0 + facility.electrical_loss_fraction
+        return np.asarray(facility.cooling_capacity_mw * factor / heat_per_it, dtype=np.float64)
+    return np.asarray(it_peak_mw * factor * (1.0 + FIT_MARGIN) + FIT_MARGIN, dtype=np.float64)

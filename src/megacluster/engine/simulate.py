@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,7 +15,7 @@ from megacluster.engine.training import JobThroughput, job_throughput
 from megacluster.errors import InputError
 from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
 from megacluster.reliability.job import JobInputs, run_job
-from megacluster.results.assemble import Results, assemble
+from megacluster.results.assemble import JobSetup, Results, assemble
 from megacluster.results.replica import ReplicaRun
 from megacluster.scenario.schema import Scenario
 from megacluster.units import TimeGrid
@@ -52,7 +51,16 @@ def simulate_replica(
 ) -> ReplicaRun:
     """One replica: the plant step by step, then the training job on the GPUs the plant powers."""
     replica_gpus = perf.replica_gpus if perf is not None else min(f.server.gpus_per_server for f in fleets)
-    plant = simulate_plant(scenario, grid.times, grid.dt_s, fleets, replica_gpus, rng)
+    plant = simulate_plant(
+        scenario.power,
+        scenario.facility,
+        scenario.site.normals(),
+        grid.times,
+        grid.dt_s,
+        fleets,
+        replica_gpus,
+        rng,
+    )
     job_gpus = job_gpus_over_time(scenario, grid, fleets, plant, replica_gpus)
     job = None
     if scenario.training is not None and perf is not None:
@@ -85,7 +93,7 @@ class PreparedRun:
     grid: TimeGrid
     fleets: tuple[FleetLoad, ...]
     perf: JobThroughput | None
-    extra: dict[str, Any]
+    job: JobSetup
 
     def replica(self, rng: np.random.Generator) -> ReplicaRun:
         """One Monte Carlo replica with its own generator."""
@@ -93,7 +101,7 @@ class PreparedRun:
 
     def results(self, runs: list[ReplicaRun], seed: int) -> Results:
         """The Results of these replicas (figures are medians across them)."""
-        return assemble(self.scenario, self.grid, self.fleets, runs, seed, dict(self.extra))
+        return assemble(self.scenario, self.grid, runs, seed, self.job)
 
 
 def prepare(scenario: Scenario) -> PreparedRun:
@@ -102,9 +110,9 @@ def prepare(scenario: Scenario) -> PreparedRun:
     grid = TimeGrid.build(sim.start, sim.horizon_days, sim.step)
     fleets = build_fleets(scenario, grid)
     perf: JobThroughput | None = None
-    extra: dict[str, Any] = {"throughput_source": ""}
+    job = JobSetup()
     if scenario.training is not None:
-        perf, extra["throughput_source"] = job_throughput(scenario)
+        perf, source = job_throughput(scenario)
         if perf.replica_gpus > scenario.training.job_gpus:
             raise InputError(
                 None,
@@ -116,9 +124,8 @@ def prepare(scenario: Scenario) -> PreparedRun:
             scenario.reliability.check_checkpoint(perf.checkpoint_bytes)
         except ValueError as exc:
             raise InputError(None, "reliability.checkpoint_interval_min", str(exc)) from None
-        extra["layout"] = dict(getattr(perf, "layout", {}) or {})
-        extra["mfu"] = float(perf.mfu)
-    return PreparedRun(scenario=scenario, grid=grid, fleets=fleets, perf=perf, extra=extra)
+        job = JobSetup(mfu=float(perf.mfu), layout=perf.layout, throughput_source=source)
+    return PreparedRun(scenario=scenario, grid=grid, fleets=fleets, perf=perf, job=job)
 
 
 def simulate(scenario: Scenario, seed: int | None = None, replicas: int | None = None) -> Results:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from megacluster import catalog
 from megacluster.errors import InputError
+from megacluster.performance.layout import ParallelLayout
+from megacluster.performance.memory import checkpoint_bytes_for
 from megacluster.scenario.schema import Scenario
+from megacluster.units import BILLION
 
 
 class JobThroughput(Protocol):
@@ -32,6 +35,11 @@ class JobThroughput(Protocol):
         """Size of one checkpoint (weights + optimizer states). [B]"""
         ...
 
+    @property
+    def layout(self) -> ParallelLayout | None:
+        """The job's parallel layout (None: a constant-MFU stand-in has none)."""
+        ...
+
     def model_flop_per_s_at(self, gpus: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """Job throughput when it holds ``gpus`` GPUs. [FLOP/s]"""
         ...
@@ -45,17 +53,12 @@ class ConstantMfu:
     mfu: float
     replica_gpus: int
     checkpoint_bytes: float | None = None
-    layout: dict[str, Any] = field(default_factory=dict)
+    layout: ParallelLayout | None = None
     source: str = "constant MFU"
 
     def model_flop_per_s_at(self, gpus: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """Job throughput when it holds ``gpus`` GPUs. [FLOP/s]"""
         return np.asarray(gpus, dtype=np.float64) * self.peak_flop_s * self.mfu
-
-
-def checkpoint_bytes_estimate(params: float) -> float:
-    """Weights (bf16, 2 B) + fp32 master weights and two Adam moments (12 B) per parameter. [B]"""
-    return 14.0 * params
 
 
 @functools.lru_cache(maxsize=64)
@@ -65,7 +68,7 @@ def _cached_job_performance(
     job_gpus: int,
     global_batch: int,
     precision: str,
-    layout: tuple[tuple[str, Any], ...] | None,
+    layout_json: str | None,
 ) -> JobThroughput:
     """The performance model's answer for one job, computed once per process (it is pure)."""
     from megacluster.performance.engine_api import job_performance
@@ -76,7 +79,7 @@ def _cached_job_performance(
         job_gpus,
         global_batch,
         precision,
-        dict(layout) if layout else None,
+        ParallelLayout.model_validate_json(layout_json) if layout_json else None,
     )
 
 
@@ -84,7 +87,7 @@ def _replica_gpus(scenario: Scenario) -> int:
     """GPUs of one data-parallel replica: the layout's tp x pp x cp, else one server of the job's GPU. [-]"""
     training = scenario.training
     if training is not None and training.layout is not None:
-        return training.layout.tp * training.layout.pp * training.layout.cp
+        return training.layout.replica_gpus()
     accel = scenario.training_accelerator().id
     return next(f.server_entry().gpus_per_server for f in scenario.fleet if f.accelerator == accel)
 
@@ -106,9 +109,9 @@ def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
             peak = accel.peak_flop_s(precision)
         except ValueError as exc:
             raise InputError(None, "training.precision", str(exc)) from None
-        ckpt = checkpoint_bytes_estimate(shape.params_b * 1e9)
+        ckpt = checkpoint_bytes_for(shape.params_b * BILLION)
         return ConstantMfu(peak, training.mfu, _replica_gpus(scenario), ckpt), "scenario training.mfu"
-    layout = tuple(sorted(training.layout.model_dump().items())) if training.layout else None
+    layout = training.layout.model_dump_json() if training.layout else None
     perf = _cached_job_performance(
         shape.model_dump_json(), accel.id, training.job_gpus, training.global_batch, precision, layout
     )

@@ -10,15 +10,14 @@ from numpy.typing import NDArray
 
 from megacluster.catalog import ModelShape
 from megacluster.errors import InputError
-from megacluster.performance.estimator import layout_dict, resolve
-from megacluster.performance.layout import Layout
+from megacluster.performance.estimator import resolve
+from megacluster.performance.layout import RECOMPUTE_CODES, Layout, ParallelLayout
 from megacluster.performance.memory import checkpoint_bytes as checkpoint_size
 from megacluster.performance.params import Hardware
 from megacluster.performance.plan import rank, search_space
-from megacluster.performance.spec import RECOMPUTE_CODES, Geometry, TrainingSpec, geometry
+from megacluster.performance.spec import Geometry, TrainingSpec, geometry
 from megacluster.performance.step_time import evaluate
-
-GIB = 2.0**30
+from megacluster.units import GIB
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,7 +26,7 @@ class JobPerformance:
 
     model_flop_per_s: float
     mfu: float
-    layout: dict[str, Any]
+    layout: ParallelLayout
     checkpoint_bytes: float
     memory_per_gpu_gib: float
     replica_gpus: int
@@ -70,35 +69,31 @@ def spec_for_model(
 
 
 def _given_layout(
-    g: Geometry, hw: Hardware, layout: dict[str, Any], job_gpus: int, global_batch: int
+    g: Geometry, hw: Hardware, layout: ParallelLayout, job_gpus: int, global_batch: int
 ) -> Layout:
-    """The engine's layout dict as a one-element Layout (checked). [-]"""
-    tp, pp, cp = int(layout.get("tp", 1)), int(layout.get("pp", 1)), int(layout.get("cp", 1))
-    replica = tp * pp * cp
+    """A scenario's layout as a one-element Layout (checked; blanks derived). [-]"""
+    tp, pp, cp = layout.tp, layout.pp, layout.cp
+    replica = layout.replica_gpus()
     if replica > job_gpus:
         raise InputError(None, "layout", f"tp*pp*cp = {replica} exceeds the job's {job_gpus} GPUs")
     if g.heads % tp:
         raise InputError(None, "layout.tp", f"attention heads ({g.heads}) must be divisible by tp={tp}")
     if pp > g.layers:
         raise InputError(None, "layout.pp", f"pipeline stages ({pp}) exceed the layers ({g.layers})")
-    dp = int(layout.get("dp", job_gpus // replica))
-    recompute = layout.get("recompute", "selective")
-    if recompute not in RECOMPUTE_CODES:
-        raise InputError(None, "layout.recompute", f"unknown '{recompute}'; valid: none, selective, full")
-    zero = int(layout.get("zero_stage", 1))
+    zero = layout.zero_stage
     return Layout.build(
         tp=tp,
         pp=pp,
-        dp=dp,
+        dp=layout.dp if layout.dp is not None else job_gpus // replica,
         cp=cp,
-        ep=int(layout.get("ep", 1)),
-        v=int(layout.get("virtual_stages", 1)),
-        mb=int(layout.get("micro_batch", 1)),
+        ep=layout.ep,
+        v=layout.virtual_stages,
+        mb=layout.micro_batch,
         gb=global_batch,
-        recompute=RECOMPUTE_CODES[recompute],
-        sp=float(layout.get("sequence_parallel", tp > 1)),
+        recompute=RECOMPUTE_CODES[layout.recompute.value],
+        sp=float(layout.sequence_parallel if layout.sequence_parallel is not None else tp > 1),
         zero=zero,
-        dp_overlap=float(layout.get("dp_overlap", zero >= 1)),
+        dp_overlap=float(layout.dp_overlap if layout.dp_overlap is not None else zero >= 1),
         fused=float(hw.fused_attention),
     )
 
@@ -109,7 +104,7 @@ def job_performance(
     job_gpus: int,
     global_batch: int,
     precision: str,
-    layout: dict[str, Any] | None = None,
+    layout: ParallelLayout | None = None,
 ) -> JobPerformance:
     """Throughput, MFU, memory and checkpoint size of a job; layout None = the best planned layout. [-]"""
     if job_gpus < 1:
@@ -144,7 +139,7 @@ def job_performance(
     return JobPerformance(
         model_flop_per_s=job_flop_s,
         mfu=job_flop_s / (job_gpus * peak),
-        layout={**layout_dict(row), "dp": dp_job},
+        layout=ParallelLayout.from_row({**row, "dp": dp_job}),
         checkpoint_bytes=checkpoint_size(g),
         memory_per_gpu_gib=float(job["memory_bytes"][0] / GIB),
         replica_gpus=replica,

@@ -8,13 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from megacluster.performance.layout import Layout
+from megacluster.performance.layout import RECOMPUTE_CODES, Layout, ParallelLayout
 from megacluster.performance.params import Hardware, hardware
-from megacluster.performance.spec import RECOMPUTE_CODES, Geometry, TrainingSpec, check_spec, geometry
+from megacluster.performance.spec import Geometry, TrainingSpec, check_spec, geometry
 from megacluster.performance.step_time import BREAKDOWN_KEYS, evaluate
+from megacluster.units import GIB
 
-RECOMPUTE_NAMES = {v: k for k, v in RECOMPUTE_CODES.items()}
-GIB = 2.0**30
 MEMORY_KINDS = ("weights", "grads", "optimizer", "activations")
 
 
@@ -29,7 +28,7 @@ class Estimate:
     memory_per_gpu_gib: float
     fits: bool
     breakdown: dict[str, float]
-    layout: dict[str, Any]
+    layout: ParallelLayout
     chosen: dict[str, Any] = field(default_factory=dict)
     hfu: float = 0.0
     memory_gib: dict[str, float] = field(default_factory=dict)
@@ -44,30 +43,11 @@ class Estimate:
             "memory_per_gpu_gib": self.memory_per_gpu_gib,
             "fits": self.fits,
             "breakdown": self.breakdown,
-            "layout": self.layout,
+            "layout": self.layout.model_dump(mode="json"),
             "chosen_defaults": self.chosen,
             "hfu": self.hfu,
             "memory_gib": self.memory_gib,
         }
-
-
-def layout_dict(row: dict[str, int]) -> dict[str, Any]:
-    """A readable layout from integer codes. [-]"""
-    return {
-        "tp": row["tp"],
-        "pp": row["pp"],
-        "dp": row["dp"],
-        "cp": row["cp"],
-        "ep": row["ep"],
-        "virtual_stages": row["v"],
-        "micro_batch": row["mb"],
-        "global_batch": row["gb"],
-        "recompute": RECOMPUTE_NAMES[row["recompute"]],
-        "sequence_parallel": bool(row["sp"]),
-        "zero_stage": row["zero"],
-        "dp_overlap": bool(row["dp_overlap"]),
-        "fused_attention": bool(row["fused"]),
-    }
 
 
 def estimate_from_arrays(out: dict[str, np.ndarray], lay: Layout, i: int, chosen: dict[str, Any]) -> Estimate:
@@ -80,7 +60,7 @@ def estimate_from_arrays(out: dict[str, np.ndarray], lay: Layout, i: int, chosen
         memory_per_gpu_gib=float(out["memory_bytes"][i] / GIB),
         fits=bool(out["fits"][i] > 0),
         breakdown={k: float(out[k][i]) for k in BREAKDOWN_KEYS},
-        layout=layout_dict(lay.row(i)),
+        layout=ParallelLayout.from_row(lay.row(i)),
         chosen=chosen,
         hfu=float(out["hfu"][i]),
         memory_gib={k: float(out[f"memory_{k}_bytes"][i] / GIB) for k in MEMORY_KINDS},
@@ -107,7 +87,7 @@ def candidate_layouts(spec: TrainingSpec, hw: Hardware) -> tuple[Layout, list[st
     per_rank = spec.global_batch // dp
     mbs = [spec.micro_batch] if spec.micro_batch else [d for d in _divisors(per_rank) if d <= 64]
     vs = [spec.virtual_stages] if spec.virtual_stages else _virtual_choices(spec.layers, pp)
-    rcs = [RECOMPUTE_CODES[spec.recompute]] if spec.recompute else [0, 1, 2]
+    rcs = [RECOMPUTE_CODES[spec.recompute.value]] if spec.recompute else [0, 1, 2]
     sps = [int(spec.sequence_parallel)] if spec.sequence_parallel is not None else ([0, 1] if tp > 1 else [0])
     zs = [spec.zero_stage] if spec.zero_stage is not None else [0, 1, 2, 3]
     fused = hw.fused_attention if spec.fused_attention is None else spec.fused_attention
@@ -166,5 +146,6 @@ def estimate(spec: TrainingSpec, file: str | None = None) -> Estimate:
     out = evaluate(g, hw, lay, spec.precision)
     i = best_index(out)
     est = estimate_from_arrays(out, lay, i, {})
-    chosen = {name: est.layout[name] for name in blanks}
+    resolved = est.layout.model_dump(mode="json")
+    chosen = {name: resolved[name] for name in blanks}
     return Estimate(**{**est.__dict__, "chosen": chosen})

@@ -87,6 +87,20 @@ def memory_per_gpu(g: Geometry, lay: Layout, precision: str = "bf16") -> dict[st
     }
 
 
+CHECKPOINT_BYTES_PER_PARAM = WEIGHT_BYTES + OPTIMIZER_BYTES
+"""Bytes per parameter of a full training checkpoint: the one formula of the project. [B]
+[D] mixed-precision Adam: BF16 weights 2 B + FP32 master weights 4 B + Adam m and v 4 B + 4 B = 14 B.
+Cross-check: 405e9 x 14 B / 16,384 GPUs = 346 MB per GPU, inside Llama 3's '1MB to 4GB per GPU'
+(facts.md 5.1)."""
+
+
+def checkpoint_bytes_for(params: float) -> float:
+    """Size of a full training checkpoint of ``params`` parameters: weights + optimizer states. [B]"""
+    if not params >= 0:
+        raise ValueError("params must be a non-negative number")
+    return float(params) * CHECKPOINT_BYTES_PER_PARAM
+
+
 def checkpoint_bytes(g: Geometry) -> float:
-    """Checkpoint size: 16-bit weights plus fp32 master weights and Adam states. [bytes]"""
-    return g.params() * (WEIGHT_BYTES + OPTIMIZER_BYTES)
+    """Checkpoint size of a model shape. [B]"""
+    return checkpoint_bytes_for(g.params())

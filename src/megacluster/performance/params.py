@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from megacluster.catalog import accelerators, raw_catalog
 from megacluster.errors import InputError, unknown_choice_message
+from megacluster.units import GB, SECONDS_PER_US, TB, TERA
 
 
 class AcceleratorEfficiency(BaseModel):
@@ -119,27 +120,27 @@ def hardware(
     net = nets[net_id]
     out_gb_s = scaleout_gb_s_per_gpu if scaleout_gb_s_per_gpu is not None else net.scaleout_gb_s_per_gpu
     peak16 = acc.peak_flop_s("bf16")
-    peak8 = acc.fp8_dense_tflops * 1e12 if acc.fp8_dense_tflops is not None else 0.0
+    peak8 = acc.fp8_dense_tflops * TERA if acc.fp8_dense_tflops is not None else 0.0
     return Hardware(
         accelerator=accelerator_id,
         network=net_id,
         peak16_flop_s=peak16,
         peak8_flop_s=peak8,
-        hbm_bytes=acc.hbm_gb * 1e9,
-        hbm_bytes_s=acc.hbm_bandwidth_tb_s * 1e12,
+        hbm_bytes=acc.hbm_gb * GB,
+        hbm_bytes_s=acc.hbm_bandwidth_tb_s * TB,
         gemm_efficiency=eff.gemm_efficiency,
         hbm_efficiency=eff.hbm_efficiency,
-        kernel_overhead_s=eff.kernel_overhead_us * 1e-6,
+        kernel_overhead_s=eff.kernel_overhead_us * SECONDS_PER_US,
         fused_attention=eff.fused_attention,
         usable_fraction=eff.memory_usable_fraction,
         overlap_slowdown=eff.overlap_slowdown,
         # the catalog quotes the bidirectional total; a ring uses one direction per link
-        scaleup_bytes_s=acc.scaleup_bandwidth_gb_s * 1e9 / 2.0,
+        scaleup_bytes_s=acc.scaleup_bandwidth_gb_s * GB / 2.0,
         scaleup_efficiency=net.scaleup_efficiency,
-        scaleup_latency_s=net.scaleup_latency_us * 1e-6,
+        scaleup_latency_s=net.scaleup_latency_us * SECONDS_PER_US,
         domain_gpus=acc.scaleup_domain_gpus,
-        scaleout_bytes_s=out_gb_s * 1e9,
+        scaleout_bytes_s=out_gb_s * GB,
         scaleout_efficiency=net.scaleout_efficiency,
-        scaleout_latency_s=net.scaleout_latency_us * 1e-6,
+        scaleout_latency_s=net.scaleout_latency_us * SECONDS_PER_US,
         scaleout_rails=net.scaleout_rails_per_collective,
     )

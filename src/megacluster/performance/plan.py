@@ -13,6 +13,7 @@ from megacluster.performance.layout import FloatArray, Layout
 from megacluster.performance.params import Hardware
 from megacluster.performance.spec import Geometry, TrainingSpec, check_spec
 from megacluster.performance.step_time import evaluate
+from megacluster.units import GIB
 
 MAX_TP = 64
 MAX_CP = 32
@@ -157,8 +158,8 @@ def plan(
     out = evaluate(g, hw, lay, spec.precision)
     best = rank(out, top)
     if best.size == 0:
-        need = float(np.min(out["memory_bytes"])) / 2**30
-        have = hw.hbm_bytes * hw.usable_fraction / 2**30
+        need = float(np.min(out["memory_bytes"])) / GIB
+        have = hw.hbm_bytes * hw.usable_fraction / GIB
         raise InputError(
             file,
             "gpus",

@@ -5,16 +5,14 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from megacluster.catalog import accelerators
-from megacluster.errors import InputError, read_text_file, unknown_choice_message
-
-Recompute = Literal["none", "selective", "full"]
-Precision = Literal["bf16", "fp16", "fp8"]
-RECOMPUTE_CODES: dict[str, int] = {"none": 0, "selective": 1, "full": 2}
+from megacluster.errors import InputError, input_error_from, read_text_file, unknown_choice_message
+from megacluster.performance.layout import Recompute
+from megacluster.units import BILLION, Precision
 
 
 class TrainingSpec(BaseModel):
@@ -49,7 +47,7 @@ class TrainingSpec(BaseModel):
     recompute: Recompute | None = None
     sequence_parallel: bool | None = None
     zero_stage: int | None = Field(default=None, ge=0, le=3)
-    precision: Precision = "bf16"
+    precision: Precision = Precision.BF16
     measured_step_time_s: float | None = Field(default=None, gt=0)
     derivation: str = ""
     # optional extras (not columns of the published format)
@@ -126,7 +124,7 @@ def geometry(spec: TrainingSpec) -> Geometry:
         moe_ffn=spec.moe_ffn_hidden or spec.ffn_hidden,
         tied=False,
     )
-    target = spec.params_b * 1e9
+    target = spec.params_b * BILLION
     best: tuple[float, bool, bool] | None = None
     for gated in [spec.ffn_gated] if spec.ffn_gated is not None else [False, True]:
         for tied in [spec.tied_embeddings] if spec.tied_embeddings is not None else [True, False]:
@@ -212,9 +210,7 @@ def spec_from_mapping(
     try:
         spec = TrainingSpec.model_validate(clean)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or None
-        raise InputError(file, field, err["msg"]) from None
+        raise input_error_from(exc, file, TrainingSpec) from None
     check_spec(spec, file, need_layout=need_layout)
     return spec
 

@@ -1,17 +1,22 @@
-"""The ``[power]`` section of a scenario: grid, generators, battery, dispatch and GPU power capping."""
+"""The ``[power]`` section of a scenario: grid, generators, battery, dispatch and GPU power capping.
+
+Longer than 400 lines on purpose: it is the whole section's schema, each field with its bounds, unit and
+sourced default, and the resolution of catalog units sits next to the fields it fills in.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import itertools
+from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, field_validator, model_validator
 
 from megacluster import catalog
 from megacluster.errors import unknown_choice_message
 from megacluster.power import constants as k
-from megacluster.units import DatedValue, Frozen, check_ascending
+from megacluster.units import HOURS_PER_YEAR, SECONDS_PER_DAY, DatedValue, Frozen, check_ascending
 
 MAX_BATTERY_C_RATE_PER_H = 4.0
 """[A] Largest accepted battery power/energy ratio. Utility lithium-ion systems are built from 0.25 C (4-hour)
@@ -84,11 +89,25 @@ class AirPermit(Frozen):
     mode: PermitMode = Field(default=PermitMode.RESPECT, description="respect (curtail) or report")
 
 
+def _resolved(value: float | None, name: str) -> float:
+    """A parameter that validation filled in (from the catalog unit or the default)."""
+    if value is None:
+        raise ValueError(f"{name} was not resolved at validation")
+    return value
+
+
 class GeneratorFleet(Frozen):
-    """A group of identical on-site generating units; unset performance fields come from the catalog unit."""
+    """A group of identical on-site generating units.
+
+    Performance parameters left out are resolved at validation from the catalog ``unit`` (or, without one,
+    from the documented defaults in ``power/constants.py``), so that the validated fleet holds every parameter
+    the plant uses and writes them all out; a parameter given explicitly is kept over the catalog's.
+    """
 
     unit: str | None = Field(default=None, description="Generator catalog id")
-    rating_mw: float | None = Field(default=None, gt=0, le=2000, description="Explicit unit rating [MW]")
+    rating_mw: float | None = Field(
+        default=None, gt=0, le=2000, description="Unit rating at ISO conditions [MW]"
+    )
     count: int = Field(ge=0, le=10_000, description="Number of units")
     available_from: dt.date | None = Field(default=None, description="First day the units run")
     available_until: dt.date | None = Field(default=None, description="Last day the units run")
@@ -96,14 +115,27 @@ class GeneratorFleet(Frozen):
         default=None, ge=3000, le=30_000, description="Full-load ISO heat rate, HHV [Btu/kWh]"
     )
     min_load_fraction: float | None = Field(default=None, ge=0, le=1, description="Minimum stable load [-]")
-    min_load_mw: float | None = Field(default=None, ge=0, le=2000, description="Minimum stable load [MW]")
-    startup_s: float | None = Field(default=None, ge=0, le=86400, description="Start to synchronised [s]")
+    min_load_mw: float | None = Field(
+        default=None, ge=0, le=2000, description="Minimum stable load [MW] (instead of min_load_fraction)"
+    )
+    startup_s: float | None = Field(
+        default=None, ge=0, le=SECONDS_PER_DAY, description="Start to synchronised [s]"
+    )
+    ramp_fraction_per_min: float | None = Field(
+        default=None, gt=0, le=10, description="Up-ramp per unit as a fraction of its rating [1/min]"
+    )
     ramp_mw_per_min: float | None = Field(
-        default=None, gt=0, le=10_000, description="Up-ramp per unit [MW/min]"
+        default=None,
+        gt=0,
+        le=10_000,
+        description="Up-ramp per unit [MW/min] (overrides ramp_fraction_per_min)",
     )
     forced_outage_rate: float | None = Field(default=None, ge=0, lt=1, description="Forced outage rate [-]")
     mean_repair_h: float = Field(
-        default=k.MEAN_REPAIR_H, gt=0, le=8760, description="Mean forced-outage duration [h] ([A] 24 h)"
+        default=k.MEAN_REPAIR_H,
+        gt=0,
+        le=HOURS_PER_YEAR,
+        description="Mean forced-outage duration [h] ([A] 24 h)",
     )
     derate_per_c: float = Field(
         default=k.DERATE_PER_C,
@@ -111,8 +143,57 @@ class GeneratorFleet(Frozen):
         le=0.05,
         description="Output lost per K above 15 °C [1/K] ([D] 0.68 %/K)",
     )
-    nox_control: NoxControl | None = Field(default=None, description="uncontrolled, dln or scr (AP-42)")
+    nox_control: NoxControl | None = Field(
+        default=None, description="uncontrolled, dln or scr: sets nox_lb_per_mmbtu from AP-42"
+    )
+    nox_lb_per_mmbtu: float | None = Field(
+        default=None,
+        ge=0,
+        le=5,
+        description="NOx emission factor, HHV [lb/MMBtu] (must agree with nox_control)",
+    )
+    co2_kg_per_mmbtu: float | None = Field(
+        default=None, ge=0, le=200, description="CO2 emission factor, HHV [kg/MMBtu]"
+    )
     permit: AirPermit | None = Field(default=None, description="Optional yearly air permit")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _resolve(cls, data: Any, handler: ModelWrapValidatorHandler[GeneratorFleet]) -> GeneratorFleet:
+        fleet = handler(data)
+        missing = fleet._unresolved()
+        if not missing:
+            return fleet
+        return handler({**fleet.model_dump(exclude_unset=True), **missing})
+
+    def _unresolved(self) -> dict[str, Any]:
+        """The unset parameters, valued from the catalog unit or the defaults."""
+        unit = catalog.generators()[self.unit] if self.unit else None
+        filled: dict[str, Any] = {}
+        if self.rating_mw is None and unit is not None:
+            filled["rating_mw"] = unit.rating_mw
+        if self.heat_rate_btu_per_kwh_hhv is None:
+            filled["heat_rate_btu_per_kwh_hhv"] = (
+                unit.heat_rate_btu_per_kwh_hhv if unit else k.HEAT_RATE_BTU_PER_KWH_HHV
+            )
+        if self.min_load_fraction is None and self.min_load_mw is None:
+            filled["min_load_fraction"] = unit.min_load_fraction if unit else k.MIN_LOAD_FRACTION
+        if self.startup_s is None:
+            filled["startup_s"] = unit.startup_s if unit else k.STARTUP_S
+        if self.ramp_fraction_per_min is None and self.ramp_mw_per_min is None:
+            filled["ramp_fraction_per_min"] = unit.ramp_fraction_per_min if unit else k.RAMP_FRACTION_PER_MIN
+        if self.forced_outage_rate is None:
+            filled["forced_outage_rate"] = unit.forced_outage_rate if unit else k.FORCED_OUTAGE_RATE
+        if self.nox_lb_per_mmbtu is None:
+            if self.nox_control is not None:
+                filled["nox_lb_per_mmbtu"] = k.NOX_LB_PER_MMBTU[self.nox_control.value]
+            else:
+                filled["nox_lb_per_mmbtu"] = (
+                    unit.nox_lb_per_mmbtu if unit else k.NOX_LB_PER_MMBTU["uncontrolled"]
+                )
+        if self.co2_kg_per_mmbtu is None:
+            filled["co2_kg_per_mmbtu"] = unit.co2_kg_per_mmbtu if unit else k.CO2_KG_PER_MMBTU
+        return filled
 
     @model_validator(mode="after")
     def _check(self) -> GeneratorFleet:
@@ -129,10 +210,14 @@ class GeneratorFleet(Frozen):
             )
         if self.min_load_mw is not None and self.min_load_fraction is not None:
             raise ValueError("give min_load_mw or min_load_fraction, not both")
+        if self.nox_control is not None and self.nox_lb_per_mmbtu is not None:
+            table = k.NOX_LB_PER_MMBTU[self.nox_control.value]
+            if self.nox_lb_per_mmbtu != table:
+                raise ValueError(
+                    f"nox_control '{self.nox_control.value}' means {table:g} lb/MMBtu (AP-42) but "
+                    f"nox_lb_per_mmbtu is {self.nox_lb_per_mmbtu:g}: give one of them, or make them agree"
+                )
         return self
-
-    def _catalog(self) -> catalog.Generator | None:
-        return catalog.generators()[self.unit] if self.unit else None
 
     def unit_rating_mw(self) -> float:
         """Rating of one unit at ISO conditions. [MW]"""
@@ -142,56 +227,44 @@ class GeneratorFleet(Frozen):
 
     def heat_rate(self) -> float:
         """Full-load ISO heat rate, HHV. [Btu/kWh]"""
-        if self.heat_rate_btu_per_kwh_hhv is not None:
-            return self.heat_rate_btu_per_kwh_hhv
-        unit = self._catalog()
-        return unit.heat_rate_btu_per_kwh_hhv if unit else 9717.0  # NREL ATB 2024 Gas-CT (generators.toml)
+        return _resolved(self.heat_rate_btu_per_kwh_hhv, "heat_rate_btu_per_kwh_hhv")
 
     def min_load(self) -> float:
         """Minimum stable load as a fraction of the rating. [-]"""
         if self.min_load_mw is not None:
             return self.min_load_mw / self.unit_rating_mw()
-        if self.min_load_fraction is not None:
-            return self.min_load_fraction
-        unit = self._catalog()
-        return unit.min_load_fraction if unit else 0.5
+        return _resolved(self.min_load_fraction, "min_load_fraction")
 
     def startup(self) -> float:
         """Time from start command to synchronised output. [s]"""
-        if self.startup_s is not None:
-            return self.startup_s
-        unit = self._catalog()
-        return unit.startup_s if unit else 600.0
+        return _resolved(self.startup_s, "startup_s")
 
     def ramp(self) -> float:
         """Up-ramp of one unit. [MW/min]"""
         if self.ramp_mw_per_min is not None:
             return self.ramp_mw_per_min
-        unit = self._catalog()
-        return (unit.ramp_fraction_per_min if unit else 0.2) * self.unit_rating_mw()
+        return _resolved(self.ramp_fraction_per_min, "ramp_fraction_per_min") * self.unit_rating_mw()
 
     def outage_rate(self) -> float:
         """Forced outage rate. [-]"""
-        if self.forced_outage_rate is not None:
-            return self.forced_outage_rate
-        unit = self._catalog()
-        return unit.forced_outage_rate if unit else k.FORCED_OUTAGE_RATE
+        return _resolved(self.forced_outage_rate, "forced_outage_rate")
 
-    def nox_lb_per_mmbtu(self) -> float:
+    def nox_rate(self) -> float:
         """NOx emission factor, HHV. [lb/MMBtu]"""
-        if self.nox_control is not None:
-            return k.NOX_LB_PER_MMBTU[self.nox_control.value]
-        unit = self._catalog()
-        return unit.nox_lb_per_mmbtu if unit else k.NOX_LB_PER_MMBTU["uncontrolled"]
+        return _resolved(self.nox_lb_per_mmbtu, "nox_lb_per_mmbtu")
 
-    def co2_kg_per_mmbtu(self) -> float:
+    def co2_rate(self) -> float:
         """CO2 emission factor, HHV. [kg/MMBtu]"""
-        unit = self._catalog()
-        return unit.co2_kg_per_mmbtu if unit else k.CO2_KG_PER_MMBTU
+        return _resolved(self.co2_kg_per_mmbtu, "co2_kg_per_mmbtu")
 
 
 class BatteryConfig(Frozen):
-    """On-site battery storage: a catalog unit times a count, or explicit power and energy."""
+    """On-site battery storage: a catalog unit times a count, or explicit power and energy.
+
+    Power, energy and efficiency left out are resolved at validation from the catalog ``unit`` x ``count``
+    (efficiency: else the documented default), so the validated battery holds every parameter the plant uses;
+    a parameter given explicitly is kept over the catalog's.
+    """
 
     unit: str | None = Field(default=None, description="Battery catalog id")
     count: int | None = Field(default=None, ge=0, le=100_000, description="Number of catalog units")
@@ -212,6 +285,30 @@ class BatteryConfig(Frozen):
         le=1,
         description="State of charge below which generators are started to refill the battery [-] ([A] 50 %)",
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _resolve(cls, data: Any, handler: ModelWrapValidatorHandler[BatteryConfig]) -> BatteryConfig:
+        battery = handler(data)
+        missing = battery._unresolved()
+        if not missing:
+            return battery
+        return handler({**battery.model_dump(exclude_unset=True), **missing})
+
+    def _unresolved(self) -> dict[str, Any]:
+        """The unset parameters, valued from the catalog unit x count or the default."""
+        unit = self._unit()
+        count = self.count if self.count is not None else 1
+        filled: dict[str, Any] = {}
+        if self.power_mw is None and unit is not None and count > 0:  # no units: no battery, nothing to fill
+            filled["power_mw"] = unit.power_mw * count
+        if self.energy_mwh is None and unit is not None and count > 0:
+            filled["energy_mwh"] = unit.energy_mwh * count
+        if self.round_trip_efficiency is None:
+            filled["round_trip_efficiency"] = (
+                unit.round_trip_efficiency if unit else k.BATTERY_ROUND_TRIP_EFFICIENCY
+            )
+        return filled
 
     @model_validator(mode="after")
     def _check(self) -> BatteryConfig:
@@ -251,10 +348,7 @@ class BatteryConfig(Frozen):
 
     def efficiency(self) -> float:
         """Round-trip efficiency. [-]"""
-        if self.round_trip_efficiency is not None:
-            return self.round_trip_efficiency
-        unit = self._unit()
-        return unit.round_trip_efficiency if unit else 0.85
+        return _resolved(self.round_trip_efficiency, "round_trip_efficiency")
 
 
 class PowerCapConfig(Frozen):

@@ -7,6 +7,8 @@ data files; this module holds the model coefficients and scenario defaults.
 
 from __future__ import annotations
 
+from megacluster.units import HOURS_PER_YEAR
+
 # --- Grid ---------------------------------------------------------------------------------------------------
 
 GRID_PRICE_USD_PER_MWH = 62.3
@@ -61,6 +63,22 @@ FORCED_OUTAGE_RATE = 0.05
 """[P via GitHub] facts-plant.md 4: NREL ReEDS outage_forced_static.csv, Gas-CT 0.05 (model input; GADS basis
 unconfirmed)."""
 
+HEAT_RATE_BTU_PER_KWH_HHV = 9717.0
+"""[P via GitHub] facts-plant.md 4: NREL ATB 2024 Gas-CT heat rate 9.717 MMBtu/MWh (HHV convention); the heat
+rate of a fleet given by its rating alone (as the catalog's mobile-2p5mw)."""
+
+MIN_LOAD_FRACTION = 0.5
+"""[A] dry low-NOx combustors hold their emission guarantee only above roughly half load (as the catalog's
+smt-130); the minimum stable load of a fleet given by its rating alone."""
+
+STARTUP_S = 600.0
+"""[P] facts-plant.md 4: ISO 'quick-start' reserve reaches capacity within 10 minutes (Wartsila); the start-up
+of a fleet given by its rating alone."""
+
+RAMP_FRACTION_PER_MIN = 0.2
+"""[A] full power ~5 min after synchronising: Siemens SGT-A45 'full power in less than eight minutes from
+start' (facts.md 3); the up-ramp of a fleet given by its rating alone. [1/min]"""
+
 MEAN_REPAIR_H = 24.0
 """[A] mean duration of a forced outage of a mobile turbine package: a day (swap of a module or a part by the
 rental fleet's crew). No published figure found (facts.md 3: NOT FOUND)."""
@@ -71,6 +89,10 @@ BATTERY_SOC_MIN_FRACTION = 0.05
 BATTERY_SOC_MAX_FRACTION = 1.0
 """[A] catalog energies are usable energies; a 5 % reserve is kept for the battery management system's
 ride-through margin (Tesla's own reserve policy was not found)."""
+
+BATTERY_ROUND_TRIP_EFFICIENCY = 0.85
+"""[P via GitHub] facts-plant.md 7: NREL ATB 2024 utility-scale Li-ion round-trip efficiency 0.85 (AC to AC);
+a battery given by its power and energy alone."""
 
 BATTERY_RESERVE_FRACTION = 0.5
 """[A] the battery bridges start-ups and trips freely, but generators are committed to refill it once it falls
@@ -119,10 +141,10 @@ facts.md 1.2; Llama 3's Tectonic 7,500 SSD servers serve far more than one clust
 
 # --- Households ---------------------------------------------------------------------------------------------
 
-HOME_US_KW = 10_715.0 / 8_760.0
+HOME_US_KW = 10_715.0 / HOURS_PER_YEAR
 """[D] facts.md 4: EIA, 2020 average US residential customer 10,715 kWh/yr / 8,760 h = 1.223 kW."""
 
-HOME_TN_KW = 1_128.0 * 12.0 / 8_760.0
+HOME_TN_KW = 1_128.0 * 12.0 / HOURS_PER_YEAR
 """[D] facts.md 4: Tennessee 1,128 kWh/month (state table on EIA 2020 data, [S]) x 12 / 8,760 h
 = 1.545 kW."""
 

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from megacluster import catalog
 from megacluster.power.config import DemandConfig
 from megacluster.power.constants import FRONTEND_NETWORK_FRACTION
+from megacluster.units import W_PER_MW
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -86,7 +87,7 @@ def it_breakdown_mw(
     """IT load of ``gpus`` GPUs at full training load, by component (for the README comparison). [MW]"""
     eff = float(server.psu_efficiency or 1.0) if server.has_components() else 1.0
     n_servers = gpus / server.gpus_per_server
-    gpu = gpus * accelerator.tdp_w * cfg.gpu_load_fraction / 1e6
+    gpu = gpus * accelerator.tdp_w * cfg.gpu_load_fraction / W_PER_MW
     if server.has_components():
         parts = {
             "cpus": float(server.cpu_w or 0.0),
@@ -100,10 +101,10 @@ def it_breakdown_mw(
         parts = {"server_non_gpu": server.non_gpu_power_w * eff}
     out = {"gpus": gpu}
     for name, watts in parts.items():
-        out[name] = n_servers * watts / 1e6
+        out[name] = n_servers * watts / W_PER_MW
     dc_total = sum(out.values())
     out["psu_losses"] = dc_total / eff - dc_total
-    out["network"] = gpus * network_w_per_gpu(cfg) / 1e6
-    out["storage"] = gpus * cfg.storage_w_per_gpu / 1e6
+    out["network"] = gpus * network_w_per_gpu(cfg) / W_PER_MW
+    out["storage"] = gpus * cfg.storage_w_per_gpu / W_PER_MW
     out["total"] = sum(v for key, v in out.items() if key != "total")
     return out

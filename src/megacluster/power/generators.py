@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster.power import constants as k
+from megacluster.units import BTU_PER_KWH_PER_MMBTU_PER_MWH, KG_PER_T, SECONDS_PER_HOUR
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -54,10 +55,10 @@ def fuel_mmbtu(
 ) -> FloatArray:
     """Fuel burnt (HHV) producing ``output_mw`` for ``duration_h`` at a load fraction and ambient. [MMBtu]
 
-    1 Btu/kWh = 1e-3 MMBtu/MWh, so fuel = MW x h x heat rate / 1000 x part-load x ambient factors.
+    1,000 Btu/kWh = 1 MMBtu/MWh, so fuel = MW x h x heat rate / 1,000 x part-load x ambient factors.
     """
     mwh = np.asarray(output_mw, dtype=np.float64) * duration_h
-    hr = np.asarray(heat_rate_btu_per_kwh, dtype=np.float64) / 1000.0
+    hr = np.asarray(heat_rate_btu_per_kwh, dtype=np.float64) / BTU_PER_KWH_PER_MMBTU_PER_MWH
     return np.asarray(
         mwh * hr * partload_heat_rate_factor(load_fraction) * ambient_heat_rate_factor(ambient_c),
         dtype=np.float64,
@@ -66,7 +67,7 @@ def fuel_mmbtu(
 
 def co2_t(fuel: float | FloatArray, kg_per_mmbtu: float = k.CO2_KG_PER_MMBTU) -> FloatArray:
     """CO2 from burning natural gas (HHV factor). [t]"""
-    return np.asarray(np.asarray(fuel, dtype=np.float64) * kg_per_mmbtu / 1000.0, dtype=np.float64)
+    return np.asarray(np.asarray(fuel, dtype=np.float64) * kg_per_mmbtu / KG_PER_T, dtype=np.float64)
 
 
 def nox_t(fuel: float | FloatArray, lb_per_mmbtu: float) -> FloatArray:
@@ -91,7 +92,7 @@ def outage_down_units(
     down = np.zeros(n_steps + 1, dtype=np.int64)
     if outage_rate <= 0.0 or n_units == 0 or n_steps == 0:
         return down[:n_steps]
-    mttr_steps = mean_repair_h * 3600.0 / dt_s
+    mttr_steps = mean_repair_h * SECONDS_PER_HOUR / dt_s
     mttf_steps = mttr_steps * (1.0 - outage_rate) / outage_rate
     for unit in range(n_units):
         rng = np.random.default_rng([seed, fleet_index, unit])

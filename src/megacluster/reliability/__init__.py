@@ -11,7 +11,6 @@ from megacluster.reliability.checkpoint import (
     AutoMethod,
     CheckpointMode,
     CheckpointPolicy,
-    checkpoint_bytes,
     daly_interval_s,
     young_interval_s,
 )
@@ -28,7 +27,6 @@ __all__ = [
     "JobInputs",
     "JobResult",
     "ReliabilityConfig",
-    "checkpoint_bytes",
     "daly_interval_s",
     "llama3_causes",
     "mean_time_to_interruption_s",

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from megacluster.reliability.constants import SECONDS_PER_HOUR
+from megacluster.units import HOURS_PER_DAY, SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 
 class Domain(enum.StrEnum):
@@ -59,7 +59,7 @@ class CalibrationWindow:
     @property
     def gpu_hours(self) -> float:
         """Exposure: GPUs x hours. [GPU h]"""
-        return self.gpus * self.days * 24.0
+        return self.gpus * self.days * HOURS_PER_DAY
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,10 @@ def mean_time_to_interruption_s(
     gpus: float | NDArray[np.float64], rate_per_gpu_hour: float, planned_per_day: float = 0.0
 ) -> NDArray[np.float64]:
     """Mean time between interruptions of a job holding ``gpus`` GPUs (inf when nothing fails). [s]"""
-    per_s = np.asarray(gpus, dtype=float) * rate_per_gpu_hour / SECONDS_PER_HOUR + planned_per_day / 86400.0
+    per_s = (
+        np.asarray(gpus, dtype=float) * rate_per_gpu_hour / SECONDS_PER_HOUR
+        + planned_per_day / SECONDS_PER_DAY
+    )
     with np.errstate(divide="ignore"):
         out: NDArray[np.float64] = np.where(per_s > 0, 1.0 / np.where(per_s > 0, per_s, 1.0), np.inf)
     return out

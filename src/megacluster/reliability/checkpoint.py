@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from megacluster.reliability.constants import CHECKPOINT_BYTES_PER_PARAM
+from megacluster.units import SECONDS_PER_DAY, SECONDS_PER_MINUTE, TB
 
 
 class CheckpointMode(enum.StrEnum):
@@ -69,20 +69,13 @@ def daly_expected_wall_s(
     return out
 
 
-def checkpoint_bytes(params: float, bytes_per_param: float = CHECKPOINT_BYTES_PER_PARAM) -> float:
-    """Size of a full training checkpoint: weights + optimizer states. [B]"""
-    if not params >= 0 or not bytes_per_param >= 0:
-        raise ValueError("params and bytes_per_param must be non-negative numbers")
-    return float(params) * float(bytes_per_param)
-
-
 def write_time_s(size_bytes: float, bandwidth_tb_s: float) -> float:
     """Time to write ``size_bytes`` at the sustained storage bandwidth. [s]"""
     if not size_bytes >= 0:
         raise ValueError(f"checkpoint size must be a non-negative number of bytes, got {size_bytes!r}")
     if not bandwidth_tb_s > 0:
         raise ValueError(f"storage bandwidth must be positive, got {bandwidth_tb_s!r} TB/s")
-    return float(size_bytes) / (float(bandwidth_tb_s) * 1e12)
+    return float(size_bytes) / (float(bandwidth_tb_s) * TB)
 
 
 @dataclass(frozen=True)
@@ -100,9 +93,9 @@ class CheckpointPolicy:
     fixed_interval_s: float | None
     """Compute time between checkpoints, or None for automatic. [s]"""
     auto_method: AutoMethod = AutoMethod.DALY
-    max_interval_s: float = 86400.0
+    max_interval_s: float = SECONDS_PER_DAY
     """Cap of the automatic interval. [s]"""
-    min_interval_s: float = 60.0
+    min_interval_s: float = SECONDS_PER_MINUTE
     """Floor of the automatic interval. [s]"""
 
     def interval_s(self, mtti_s: float) -> float:

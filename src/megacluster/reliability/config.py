@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 
 from megacluster.reliability import constants as c
 from megacluster.reliability.causes import llama3_causes
-from megacluster.reliability.checkpoint import AutoMethod, CheckpointMode
-from megacluster.units import Frozen
+from megacluster.reliability.checkpoint import AutoMethod, CheckpointMode, CheckpointPolicy
+from megacluster.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE, TB, Frozen
 
 LLAMA3_RATE_PER_GPU_HOUR = llama3_causes().total_rate_per_gpu_hour()
 """[D] facts.md 5.1: Llama 3 405B pre-training, 419 unexpected interruptions in 54 days on 16,384 H100
@@ -44,7 +44,7 @@ class ReliabilityConfig(Frozen):
     restart_s: float = Field(
         default=c.RESTART_S,
         ge=0,
-        le=7 * 86400,
+        le=7 * SECONDS_PER_DAY,
         description="Detection + reschedule + reload after an interruption [s]. [A] 10 min; "
         "FlashRecovery restores 4,800 devices in 150 s, typical stacks take minutes (facts-plant.md 9)",
     )
@@ -80,7 +80,7 @@ class ReliabilityConfig(Frozen):
     async_stall_s: float = Field(
         default=c.ASYNC_STALL_S,
         ge=0,
-        le=3600,
+        le=SECONDS_PER_HOUR,
         description="Stall of an asynchronous checkpoint [s] ([S, weak] 'under 10 seconds', facts.md 5.3)",
     )
     auto_method: AutoMethod = Field(
@@ -151,8 +151,8 @@ class ReliabilityConfig(Frozen):
     @field_validator("checkpoint_write_s")
     @classmethod
     def _write_non_negative(cls, value: float | str) -> float | str:
-        if not isinstance(value, str) and not 0 <= value <= 86400:
-            raise ValueError("checkpoint_write_s must be between 0 and 86400 s, or 'auto'")
+        if not isinstance(value, str) and not 0 <= value <= SECONDS_PER_DAY:
+            raise ValueError(f"checkpoint_write_s must be between 0 and {SECONDS_PER_DAY:g} s, or 'auto'")
         return value
 
     @field_validator("disabled_causes")
@@ -167,8 +167,8 @@ class ReliabilityConfig(Frozen):
     @model_validator(mode="after")
     def _check(self) -> ReliabilityConfig:
         if not isinstance(self.checkpoint_interval_min, str):
-            interval_s = float(self.checkpoint_interval_min) * 60.0
-            if not interval_s >= c.MIN_FIXED_INTERVAL_MIN * 60.0:
+            interval_s = float(self.checkpoint_interval_min) * SECONDS_PER_MINUTE
+            if not interval_s >= c.MIN_FIXED_INTERVAL_MIN * SECONDS_PER_MINUTE:
                 raise ValueError("checkpoint_interval_min must be at least 1 s (1/60 min), or 'auto'")
             write = self.checkpoint_write_s
             if not isinstance(write, str) and interval_s <= write:
@@ -188,7 +188,7 @@ class ReliabilityConfig(Frozen):
             raise ValueError(
                 f"checkpoint_bytes must be a finite non-negative number, got {checkpoint_bytes!r}"
             )
-        return float(checkpoint_bytes) / (self.storage_bandwidth_tb_s * 1e12)
+        return float(checkpoint_bytes) / (self.storage_bandwidth_tb_s * TB)
 
     def check_checkpoint(self, checkpoint_bytes: float | None) -> float:
         """Raise ValueError unless a fixed interval is longer than the write time; return the write time. [s]
@@ -197,7 +197,7 @@ class ReliabilityConfig(Frozen):
         """
         write = self.write_s(checkpoint_bytes)
         if not isinstance(self.checkpoint_interval_min, str):
-            interval_s = float(self.checkpoint_interval_min) * 60.0
+            interval_s = float(self.checkpoint_interval_min) * SECONDS_PER_MINUTE
             if interval_s <= write:
                 raise ValueError(
                     f"checkpoint_interval_min ({interval_s:g} s) must be longer than the checkpoint write "
@@ -206,11 +206,29 @@ class ReliabilityConfig(Frozen):
                 )
         return write
 
+    def checkpoint_policy(self, checkpoint_bytes: float | None) -> CheckpointPolicy:
+        """When checkpoints are taken and what they cost, for a checkpoint of ``checkpoint_bytes``.
+
+        Raises ValueError when a fixed interval is not longer than the write time.
+        """
+        write_s = self.check_checkpoint(checkpoint_bytes)
+        sync = self.checkpoint_mode is CheckpointMode.SYNC
+        fixed = self.checkpoint_interval_min
+        return CheckpointPolicy(
+            mode=self.checkpoint_mode,
+            write_s=write_s,
+            stall_s=write_s if sync else min(self.async_stall_s, write_s),
+            fixed_interval_s=None if isinstance(fixed, str) else float(fixed) * SECONDS_PER_MINUTE,
+            auto_method=self.auto_method,
+            max_interval_s=c.MAX_AUTO_INTERVAL_H * SECONDS_PER_HOUR,
+            min_interval_s=c.MIN_AUTO_INTERVAL_S,
+        )
+
     def restart_time_s(self, checkpoint_bytes: float | None) -> float:
         """Restart after an interruption: ``restart_s``, plus the checkpoint load when 'from_size'. [s]"""
         if self.restart_load == "included" or checkpoint_bytes is None:
             return self.restart_s
-        return self.restart_s + float(checkpoint_bytes) / (self.storage_bandwidth_tb_s * 1e12)
+        return self.restart_s + float(checkpoint_bytes) / (self.storage_bandwidth_tb_s * TB)
 
     def unexpected_rate_per_gpu_hour(self) -> float:
         """Rate of the enabled causes: the configured total less the disabled causes' share. [1/(GPU h)]"""

@@ -1,16 +1,13 @@
 """Default constants of the reliability model, each with its source.
 
 Tags: [P] primary, [S] secondary, [U] unverified, [D] derived (arithmetic given), [A] assumption.
-The failure counts by cause live in ``data/failure_causes.toml``.
+The failure counts by cause live in ``data/failure_causes.toml``; units and physical constants (seconds per
+hour, bytes per TB ...) in ``megacluster.units``.
 """
 
 from __future__ import annotations
 
-SECONDS_PER_HOUR = 3600.0
-"""Seconds in an hour. [s/h]"""
-
-SECONDS_PER_DAY = 86400.0
-"""Seconds in a day. [s/d]"""
+from megacluster.units import SECONDS_PER_MINUTE
 
 RESTART_S = 600.0
 """Detection + reschedule + checkpoint load after an interruption. [s]
@@ -29,12 +26,6 @@ ASYNC_STALL_S = 10.0
 """Training stall of an asynchronous (in-memory snapshot) checkpoint. [s]
 [S, weak] practitioner blog: async checkpointing 'cuts checkpoint stall from 2-3 minutes to under 10 seconds'
 (facts.md 5.3)."""
-
-CHECKPOINT_BYTES_PER_PARAM = 14.0
-"""Bytes per parameter of a full training checkpoint. [B]
-[D] mixed-precision Adam: BF16 weights 2 B + FP32 master weights 4 B + Adam m and v 4 B + 4 B = 14 B.
-Cross-check: 405e9 x 14 B / 16,384 GPUs = 346 MB per GPU, inside Llama 3's '1MB to 4GB per GPU'
-(facts.md 5.1)."""
 
 NODE_GPUS = 8
 """GPUs in one server (the unit pulled for repair). [-]
@@ -69,5 +60,5 @@ MIN_AUTO_INTERVAL_S = 60.0
 """Lower bound of the automatic checkpoint interval, for checkpoints that cost (almost) nothing. [s]
 [A] one checkpoint a minute at most: a few optimizer steps of a large model."""
 
-MIN_FIXED_INTERVAL_MIN = 1.0 / 60.0
+MIN_FIXED_INTERVAL_MIN = 1.0 / SECONDS_PER_MINUTE
 """Smallest fixed checkpoint interval accepted. [min] [A] one second."""

@@ -19,11 +19,13 @@ from plotly.subplots import make_subplots
 
 from megacluster.report.downsample import downsample
 from megacluster.report.figures import Chart, base_layout
-from megacluster.report.keyfigures import dig, fmt, key_figures, per_compute
 from megacluster.report.page import chart_block, page, table
 from megacluster.results.assemble import Results
+from megacluster.results.format import fmt
+from megacluster.results.keyfigures import key_figures, per_compute
 from megacluster.results.writers import to_jsonable
 from megacluster.scenario.schema import Scenario
+from megacluster.units import SECONDS_PER_DAY
 
 SHARED_FILE_MODE = 0o644
 """Permissions of the written files: readable by others, like any file meant to be shared."""
@@ -84,6 +86,29 @@ def _series(results: Results) -> pd.DataFrame:
     return downsample(results.timeseries, max_points=COMPARE_MAX_POINTS)
 
 
+def _intensity_figure(results: Sequence[Results], names: list[str]) -> go.Figure:
+    """Energy, CO2 and NOx per 10^24 model FLOP completed, one bar per scenario."""
+    intensity = make_subplots(
+        rows=1, cols=3, subplot_titles=[f"{label} [{unit}]" for _, label, unit in _PER_COMPUTE]
+    )
+    intensity.update_layout(
+        title={"text": "Energy and emissions per unit of compute", "x": 0.01},
+        template="plotly_white",
+        height=380,
+        showlegend=False,
+        margin={"l": 60, "r": 30, "t": 80, "b": 40},
+    )
+    ratios = [per_compute(r.summary) for r in results]
+    for col, (key, _, _) in enumerate(_PER_COMPUTE, start=1):
+        values = [np.nan if q[key] is None else q[key] for q in ratios]
+        intensity.add_trace(
+            go.Bar(x=names, y=values, marker_color=[_color(i) for i in range(len(names))], name=key),
+            row=1,
+            col=col,
+        )
+    return intensity
+
+
 def compare_charts(results: Sequence[Results]) -> list[Chart]:
     """Overlaid charts: GPUs powered, compute online, FLOP accumulated (by date), energy and emissions
     per unit of compute."""
@@ -101,7 +126,11 @@ def compare_charts(results: Sequence[Results]) -> list[Chart]:
     for i, (name, r, ts) in enumerate(zip(names, results, series, strict=True)):
         color = _color(i)
         times = pd.to_datetime(ts["time"])
-        days = np.asarray((times - times.iloc[0]).dt.total_seconds() / 86400.0) if len(ts) else np.zeros(0)
+        days = (
+            np.asarray((times - times.iloc[0]).dt.total_seconds() / SECONDS_PER_DAY)
+            if len(ts)
+            else np.zeros(0)
+        )
         powered = np.asarray(ts.get("gpus_powered", pd.Series(np.zeros(len(ts)))), dtype=np.float64)
         gpus.add_trace(go.Scatter(x=days, y=powered, name=name, mode="lines", line={"color": color}))
         installed = ts.get("gpus_installed")
@@ -132,8 +161,8 @@ def compare_charts(results: Sequence[Results]) -> list[Chart]:
                 go.Scatter(x=days, y=np.asarray(cumulative, dtype=np.float64), name=name, mode="lines")
             )
             flop_elapsed.data[-1].line = {"color": color}
-        target = dig(r.summary, "training", "target_flop")
-        if isinstance(target, int | float) and len(ts):
+        target = r.summary.training.target_flop if r.summary.training is not None else None
+        if target is not None and len(ts):
             dashed = {"color": color, "dash": "dash", "width": 1}
             ends = [ts["time"].iloc[0], ts["time"].iloc[-1]]
             flop.add_trace(
@@ -144,24 +173,7 @@ def compare_charts(results: Sequence[Results]) -> list[Chart]:
                     x=[0, days[-1]], y=[target, target], name=f"{name} target", mode="lines", line=dashed
                 )
             )
-    intensity = make_subplots(
-        rows=1, cols=3, subplot_titles=[f"{label} [{unit}]" for _, label, unit in _PER_COMPUTE]
-    )
-    intensity.update_layout(
-        title={"text": "Energy and emissions per unit of compute", "x": 0.01},
-        template="plotly_white",
-        height=380,
-        showlegend=False,
-        margin={"l": 60, "r": 30, "t": 80, "b": 40},
-    )
-    ratios = [per_compute(r.summary) for r in results]
-    for col, (key, _, _) in enumerate(_PER_COMPUTE, start=1):
-        values = [np.nan if q[key] is None else q[key] for q in ratios]
-        intensity.add_trace(
-            go.Bar(x=names, y=values, marker_color=[_color(i) for i in range(len(names))], name=key),
-            row=1,
-            col=col,
-        )
+    intensity = _intensity_figure(results, names)
     captions = (
         "Powered GPUs (solid) and installed GPUs (dotted) of each scenario.",
         "Powered GPUs times the fleet's mean dense peak FLOP/s at the training precision.",
@@ -205,7 +217,7 @@ def compare_data(results: Sequence[Results]) -> dict[str, Any]:
                 "label": label,
                 "name": r.scenario.name,
                 "description": r.scenario.description.strip(),
-                "summary": to_jsonable(r.summary),
+                "summary": to_jsonable(r.summary.model_dump(mode="json")),
                 "per_1e24_flop": per_compute(r.summary),
             }
             for label, r in zip(labels_for(results), results, strict=True)
@@ -222,7 +234,7 @@ def render_compare(results: Sequence[Results]) -> str:
     names = labels_for(results)
     items = []
     for name, r in zip(names, results, strict=True):
-        span = f"{r.summary.get('start_date', '')} + {r.summary.get('horizon_days', 0):g} days"
+        span = f"{r.summary.start_date} + {r.summary.horizon_days:g} days"
         what = html.escape(r.scenario.description.strip())
         items.append(f"<li><b>{html.escape(name)}</b>: {what} ({html.escape(span)})</li>")
     descriptions = "".join(items)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from megacluster.reliability.kinds import EventKind
 from megacluster.results.assemble import Results
 
 COLORS = {
@@ -229,8 +230,8 @@ def training_figure(ts: pd.DataFrame, target_flop: float | None) -> go.Figure:
     return fig
 
 
-NOT_INTERRUPTIONS = frozenset({"checkpoint", "restart", "repair", "repair_done", "resume"})
-"""Event kinds that are not interruptions of the job (their cause, if any, is not counted)."""
+INTERRUPTIONS = frozenset(kind.value for kind in EventKind if kind.is_interruption)
+"""Event kinds the summary counts as interruptions (a power-loss suspend is not one)."""
 
 MAX_CAUSES = 8
 """Causes drawn separately; the rarer ones are summed as 'other'. [-]"""
@@ -243,12 +244,9 @@ def interruption_counts(events: pd.DataFrame, replica: int = 0) -> pd.DataFrame:
     ev = events
     if "replica" in ev.columns:
         ev = ev[ev["replica"] == replica]
-    cause = ev["cause"].astype("string").fillna("")
-    keep = cause.str.len() > 0
-    if "kind" in ev.columns:
-        kind = ev["kind"].astype("string").fillna("")
-        keep &= ~kind.isin(list(NOT_INTERRUPTIONS)) & ~kind.str.endswith("_done")
-    ev = ev[keep]
+    if "kind" not in ev.columns:
+        return pd.DataFrame({"day": [], "cause": [], "count": []})
+    ev = ev[ev["kind"].astype("string").fillna("").isin(list(INTERRUPTIONS))]
     if ev.empty:
         return pd.DataFrame({"day": [], "cause": [], "count": []})
     day = pd.to_datetime(ev["time"]).dt.floor("D")
@@ -319,8 +317,8 @@ REPORT_CHARTS: tuple[tuple[str, str], ...] = (
 
 def report_charts(results: Results, ts: pd.DataFrame) -> list[Chart]:
     """Every chart of the report, from the results and their downsampled time series."""
-    training = results.summary.get("training") if isinstance(results.summary.get("training"), dict) else None
-    target = training.get("target_flop") if training else None
+    training = results.summary.training
+    target = training.target_flop if training is not None else None
     builders: dict[str, Callable[[], go.Figure]] = {
         "chart-gpus": lambda: gpus_figure(ts),
         "chart-supply": lambda: supply_figure(ts),

@@ -7,9 +7,10 @@ import html
 
 from megacluster.report.downsample import downsample, step_seconds
 from megacluster.report.figures import report_charts
-from megacluster.report.keyfigures import key_figures, scenario_sources
 from megacluster.report.page import chart_block, page, table, time_axis_block
+from megacluster.report.sources import scenario_sources
 from megacluster.results.assemble import Results
+from megacluster.results.keyfigures import key_figures
 from megacluster.scenario.load import scenario_to_toml
 
 REPORT_MAX_POINTS = 9000
@@ -19,13 +20,9 @@ REPORT_MAX_POINTS = 9000
 def _header(results: Results) -> str:
     s = results.summary
     scenario = results.scenario
-    step = s.get("step_s")
-    horizon = s.get("horizon_days")
     meta = (
-        f"start {s.get('start_date', scenario.simulation.start.isoformat())}"
-        + (f", {horizon:g} days" if isinstance(horizon, int | float) else "")
-        + (f", step {step:g} s" if isinstance(step, int | float) else "")
-        + f", seed {s.get('seed', '–')}, {s.get('replicas', 1)} replica(s)"
+        f"start {s.start_date}, {s.horizon_days:g} days, step {s.step_s:g} s, seed {s.seed}, "
+        f"{s.replicas} replica(s)"
     )
     return (
         f"<h1>megacluster — {html.escape(scenario.name)}</h1>\n"

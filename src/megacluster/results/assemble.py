@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from megacluster._version import __version__
+from megacluster.performance.layout import ParallelLayout
+from megacluster.power.totals import plant_totals
+from megacluster.results.replica import ReplicaRun
+from megacluster.results.story import power_story_lines
+from megacluster.results.summary import Summary
+from megacluster.scenario.load import scenario_to_toml
 from megacluster.scenario.schema import Scenario
-from megacluster.units import TimeGrid
-
-if TYPE_CHECKING:
-    from megacluster.power.plant import FleetLoad
-    from megacluster.results.replica import ReplicaRun
-
-SECONDS_PER_DAY = 86400.0
+from megacluster.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, TimeGrid
 
 
 @dataclass(frozen=True)
@@ -25,73 +27,57 @@ class Results:
     """Everything a run produced; views (CLI text, report, API) read only this."""
 
     scenario: Scenario
-    summary: dict[str, Any]
+    summary: Summary
     timeseries: pd.DataFrame
     events: pd.DataFrame
 
 
-def _energy_mwh(power_mw: np.ndarray, dt_s: float) -> float:
-    return float(np.sum(power_mw) * dt_s / 3600.0)
+@dataclass(frozen=True)
+class JobSetup:
+    """What every replica's job shares: the performance model's answer for the job."""
+
+    mfu: float | None = None
+    """Model FLOP utilisation at the job's full size. [-]"""
+    layout: ParallelLayout | None = None
+    throughput_source: str = ""
 
 
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _plant_summary(run: ReplicaRun, grid: TimeGrid) -> dict[str, Any]:
+def _plant_tree(run: ReplicaRun) -> dict[str, Any]:
+    """One replica's plant figures as the summary's JSON tree (totals computed once, in power.totals)."""
     p = run.plant
-    battery = np.asarray(p.battery_mw, dtype=np.float64)
-    base: dict[str, Any] = {
-        "gpus_installed_peak": int(np.max(p.gpus_installed)),
-        "gpus_powered_mean": float(np.mean(p.gpus_powered)),
-        "it_power_peak_mw": float(np.max(p.it_power_mw)),
-        "facility_power_peak_mw": float(np.max(p.facility_power_mw)),
-        "supply_capacity_peak_mw": float(np.max(p.supply_capacity_mw)),
-        "unserved_energy_mwh": _energy_mwh(np.asarray(p.unserved_mw), grid.dt_s),
-        "energy_mwh": {
-            "total": _energy_mwh(np.asarray(p.facility_power_mw), grid.dt_s),
-            "grid": _energy_mwh(np.asarray(p.grid_mw), grid.dt_s),
-            "generators": _energy_mwh(np.asarray(p.generators_mw), grid.dt_s),
-            "battery_discharge": _energy_mwh(np.clip(battery, 0, None), grid.dt_s),
-            "battery_charge": _energy_mwh(np.clip(-battery, 0, None), grid.dt_s),
-        },
-        "emissions_t": {"co2": float(np.sum(p.co2_t)), "nox": float(np.sum(p.nox_t))},
-    }
-    return _deep_merge(base, p.summary())
+    totals = plant_totals(p)
+    tree = totals.model_dump(mode="json", exclude={"facts"})
+    tree["gpus_installed_peak"] = int(np.max(p.gpus_installed)) if len(p.gpus_installed) else 0
+    tree["gpus_powered_mean"] = float(np.mean(p.gpus_powered)) if len(p.gpus_powered) else 0.0
+    tree["power_story"] = totals.facts.model_dump(mode="json")
+    return tree
 
 
-def _day_of(seconds: float | None, grid: TimeGrid) -> float | None:
+def _day_of(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / SECONDS_PER_DAY
 
 
-def _training_summary(run: ReplicaRun, scenario: Scenario, grid: TimeGrid) -> dict[str, Any]:
+def _training_tree(run: ReplicaRun, scenario: Scenario) -> dict[str, Any] | None:
     job = run.job
     training = scenario.training
     if job is None or training is None:
-        return {}
-    finish_day = _day_of(job.finish_s, grid) if job.finished else None
+        return None
     return {
         "target_flop": training.flop_target(),
         "completed_flop": float(job.cumulative_flop[-1]) if len(job.cumulative_flop) else 0.0,
         "finished": bool(job.finished),
-        "finish_day": finish_day,
+        "finish_day": _day_of(job.finish_s) if job.finished else None,
         "goodput": float(job.goodput),
         "interruptions": {
             "unexpected": int(job.interruptions_unexpected),
             "planned": int(job.interruptions_planned),
-            "by_cause": {k: int(v) for k, v in sorted(job.by_cause.items())},
+            "by_cause": {str(k): int(v) for k, v in sorted(job.by_cause.items())},
         },
-        "useful_hours": job.useful_s / 3600.0,
-        "lost_hours": job.lost_s / 3600.0,
-        "checkpoint_overhead_hours": job.checkpoint_overhead_s / 3600.0,
-        "waiting_hours": job.waiting_s / 3600.0,
-        "wall_hours": job.wall_s / 3600.0,
+        "useful_hours": job.useful_s / SECONDS_PER_HOUR,
+        "lost_hours": job.lost_s / SECONDS_PER_HOUR,
+        "checkpoint_overhead_hours": job.checkpoint_overhead_s / SECONDS_PER_HOUR,
+        "waiting_hours": job.waiting_s / SECONDS_PER_HOUR,
+        "wall_hours": job.wall_s / SECONDS_PER_HOUR,
         "checkpoint_interval_min": (
             None if job.checkpoint_interval_s is None else float(job.checkpoint_interval_s) / 60.0
         ),
@@ -178,52 +164,63 @@ def _events(runs: Sequence[ReplicaRun], grid: TimeGrid) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _training_bands(per_replica: Sequence[dict[str, Any]], grid: TimeGrid) -> dict[str, Any]:
+    """Finish-day percentiles (unfinished replicas count as never), goodput and interruption bands."""
+    trainings = [r["training"] for r in per_replica]
+    finish_days = [t["finish_day"] for t in trainings]
+    out: dict[str, Any] = {}
+    for q in (10, 50, 90):
+        out[f"finish_day_p{q}"] = _percentile_or_none(finish_days, q)
+        out[f"finish_date_p{q}"] = _date_of(out[f"finish_day_p{q}"], grid)
+    out["finished_fraction"] = float(np.mean([t["finished"] for t in trainings]))
+    out["finished"] = out["finished_fraction"] > 0.5
+    out["finish_day"] = out["finish_day_p50"] if out["finished"] else None
+    out["finish_date"] = _date_of(out["finish_day"], grid)
+    goodputs = [t["goodput"] for t in trainings]
+    unexpected = [t["interruptions"]["unexpected"] for t in trainings]
+    out["goodput_p10"] = float(np.percentile(goodputs, 10))
+    out["goodput_p90"] = float(np.percentile(goodputs, 90))
+    out["interruptions_p10"] = float(np.percentile(unexpected, 10))
+    out["interruptions_p90"] = float(np.percentile(unexpected, 90))
+    return out
+
+
 def assemble(
     scenario: Scenario,
     grid: TimeGrid,
-    fleets: tuple[FleetLoad, ...],
     runs: Sequence[ReplicaRun],
     seed: int,
-    extra: dict[str, Any],
+    job: JobSetup,
 ) -> Results:
     """Build the Results of a run from its replicas (figures are medians across replicas)."""
     per_replica = []
     for run in runs:
-        tree = _plant_summary(run, grid)
-        training = _training_summary(run, scenario, grid)
-        if training:
+        tree = _plant_tree(run)
+        training = _training_tree(run, scenario)
+        if training is not None:
             tree["training"] = training
         per_replica.append(tree)
-    summary: dict[str, Any] = {
-        "scenario": scenario.name,
-        "seed": seed,
-        "replicas": len(runs),
-        "horizon_days": grid.horizon_s / SECONDS_PER_DAY,
-        "start_date": grid.start.isoformat(),
-        "step_s": grid.dt_s,
-    }
-    summary.update(_median_tree(per_replica))
-    if "training" in summary:
-        t = summary["training"]
-        finish_days = [r["training"]["finish_day"] for r in per_replica]
-        for q in (10, 50, 90):
-            t[f"finish_day_p{q}"] = _percentile_or_none(finish_days, q)
-            t[f"finish_date_p{q}"] = _date_of(t[f"finish_day_p{q}"], grid)
-        t["finished_fraction"] = float(np.mean([r["training"]["finished"] for r in per_replica]))
-        t["finished"] = t["finished_fraction"] > 0.5
-        t["finish_day"] = t["finish_day_p50"] if t["finished"] else None
-        t["finish_date"] = _date_of(t["finish_day"], grid)
-        t["goodput_p10"] = float(np.percentile([r["training"]["goodput"] for r in per_replica], 10))
-        t["goodput_p90"] = float(np.percentile([r["training"]["goodput"] for r in per_replica], 90))
-        unexpected = [r["training"]["interruptions"]["unexpected"] for r in per_replica]
-        t["interruptions_p10"] = float(np.percentile(unexpected, 10))
-        t["interruptions_p90"] = float(np.percentile(unexpected, 90))
-        t["mfu"] = extra.get("mfu")
-        t["layout"] = extra.get("layout", {})
-        t["throughput_source"] = extra.get("throughput_source", "")
-    return Results(
-        scenario=scenario,
-        summary=summary,
-        timeseries=_timeseries(runs[0], runs, grid),
-        events=_events(runs, grid),
+    tree = _median_tree(per_replica)
+    if "training" in tree:
+        tree["training"].update(_training_bands(per_replica, grid))
+        tree["training"]["mfu"] = job.mfu
+        tree["training"]["layout"] = job.layout.model_dump(mode="json") if job.layout else None
+        tree["training"]["throughput_source"] = job.throughput_source
+    tree["power_story"]["lines"] = []
+    tree.update(
+        megacluster_version=__version__,
+        scenario=scenario.name,
+        scenario_sha256=hashlib.sha256(scenario_to_toml(scenario).encode("utf-8")).hexdigest(),
+        seed=seed,
+        replicas=len(runs),
+        horizon_days=grid.horizon_s / SECONDS_PER_DAY,
+        start_date=grid.start.isoformat(),
+        step_s=grid.dt_s,
     )
+    summary = Summary.model_validate(tree)
+    timeseries = _timeseries(runs[0], runs, grid)
+    lines = power_story_lines(summary, timeseries)
+    summary = summary.model_copy(
+        update={"power_story": summary.power_story.model_copy(update={"lines": tuple(lines)})}
+    )
+    return Results(scenario=scenario, summary=summary, timeseries=timeseries, events=_events(runs, grid))

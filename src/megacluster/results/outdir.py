@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from megacluster._version import __version__
 from megacluster.errors import InputError
 
 MARKER = ".megacluster-run.json"
@@ -78,15 +79,6 @@ class OutputTarget:
     state: TargetState
     label: str
     """The path as the user gave it, for messages. [-]"""
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("megacluster")
-    except Exception:  # an uninstalled source tree
-        return "unknown"
 
 
 def read_marker(folder: Path) -> dict[str, Any] | None:
@@ -305,7 +297,7 @@ def write_marker(
     """Write the marker listing ``files`` (names directly in ``folder``) as megacluster's."""
     body: dict[str, Any] = {
         "tool": MARKER_TOOL,
-        "megacluster_version": _version(),
+        "megacluster_version": __version__,
         "kind": kind.value,
         "run_id": uuid.uuid4().hex,
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -31,7 +31,7 @@ def to_jsonable(obj: Any) -> Any:
 
 def summary_json(results: Results) -> str:
     """The summary as JSON text."""
-    return json.dumps(to_jsonable(results.summary), indent=2) + "\n"
+    return json.dumps(to_jsonable(results.summary.model_dump(mode="json")), indent=2) + "\n"
 
 
 def write_text_atomic(path: Path, text: str) -> None:

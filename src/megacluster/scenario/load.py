@@ -8,21 +8,19 @@ import enum
 import itertools
 import re
 import tomllib
-import types
-import typing
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from megacluster.errors import (
     MAX_NESTING,
     InputError,
     check_nesting,
-    nearest,
+    input_error_from,
     read_text_file,
     unknown_choice_message,
 )
@@ -142,76 +140,12 @@ def _child(node: Any, key: str | int, empty: Any, dotted: str, label: str) -> An
     return node[key]
 
 
-def _field_names_at(loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the model reached by ``loc`` (for 'did you mean')."""
-    model: Any = Scenario
-    for part in loc:
-        if isinstance(part, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
-            continue
-        info = model.model_fields.get(str(part))
-        if info is None:
-            break
-        model = _model_in(info.annotation)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return [info.alias or name for name, info in model.model_fields.items()]
-    return []
-
-
-def _model_in(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    if isinstance(annotation, types.UnionType):
-        return None
-    return None
-
-
-_UNION_TAGS = {"str", "float", "int", "bool", "ClimateNormals", "ModelShapeConfig", "literal['auto']"}
-
-
-def _format_loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif str(part).startswith("function-") or str(part) in _UNION_TAGS:
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def validation_to_input_error(exc: ValidationError, label: str) -> InputError:
-    """The first error of a pydantic validation as an InputError with file and dotted field."""
-    errors = exc.errors()
-    # in a union (a catalog id or an inline table) the alternative that got furthest says what is wrong
-    deepest = max(len(e.get("loc", ())) for e in errors)
-    err = next(e for e in errors if len(e.get("loc", ())) == deepest)
-    loc = tuple(err.get("loc", ()))
-    field = _format_loc(loc) or None
-    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    if err.get("type") == "extra_forbidden":
-        bad = str(loc[-1]) if loc else ""
-        valid = _field_names_at(loc[:-1])
-        close = nearest(bad, valid)
-        hint = f" (did you mean '{close}'?)" if close else ""
-        message = f"unknown field '{bad}'{hint}; valid fields here: {', '.join(valid)}"
-    elif err.get("type") == "missing":
-        message = "this field is required"
-    elif "input" in err and err.get("type") not in {"value_error"}:
-        message = f"{message} (got {err['input']!r})"
-    return InputError(label, field, message)
-
-
 def scenario_from_dict(data: Mapping[str, Any], label: str) -> Scenario:
     """Validate a resolved scenario dict; InputError with file, field and expectation on failure."""
     try:
         return Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        raise validation_to_input_error(exc, label) from None
+        raise input_error_from(exc, label, Scenario) from None
 
 
 def load_scenario(source: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from megacluster import catalog
 from megacluster.cooling.config import FacilityConfig, SiteConfig
 from megacluster.errors import unknown_choice_message
+from megacluster.performance.layout import ParallelLayout
 from megacluster.power.config import PowerConfig
 from megacluster.reliability.config import ReliabilityConfig
 from megacluster.units import DurationS, Frozen, Precision, SafeName
@@ -72,52 +73,10 @@ class FleetDelivery(Frozen):
         return next(s for s in catalog.servers().values() if s.accelerator == self.accelerator)
 
 
-class Layout(Frozen):
-    """A parallel layout of the training job (degrees multiply to the job's GPUs)."""
-
-    tp: int = Field(default=1, ge=1, description="Tensor-parallel degree")
-    pp: int = Field(default=1, ge=1, description="Pipeline-parallel degree")
-    cp: int = Field(default=1, ge=1, description="Context-parallel degree")
-    ep: int = Field(default=1, ge=1, description="Expert-parallel degree (within data parallel)")
-    virtual_stages: int = Field(default=1, ge=1, description="Interleaved chunks per pipeline rank")
-    micro_batch: int = Field(default=1, ge=1, description="Sequences per micro-batch")
-    recompute: str = Field(default="selective", pattern="^(none|selective|full)$")
-    zero_stage: int = Field(default=1, ge=0, le=3)
-
-
-class ModelShapeConfig(Frozen):
-    """A model's shape given inline (names as in the published-runs format and the model catalog)."""
-
-    name: str = Field(default="inline model", description="Readable name")
-    params_b: float = Field(gt=0, le=1e5, description="Total parameters [billions]")
-    active_params_b: float | None = Field(
-        default=None, gt=0, le=1e5, description="Active per token (MoE) [B]"
-    )
-    layers: int = Field(ge=1, le=10_000, description="Transformer layers")
-    hidden: int = Field(ge=1, le=1_000_000, description="Model width d_model")
-    heads: int = Field(ge=1, le=10_000, description="Attention (query) heads")
-    kv_heads: int | None = Field(default=None, ge=1, le=10_000, description="Key/value heads (GQA)")
-    ffn_hidden: int = Field(ge=1, le=10_000_000, description="FFN inner width")
-    seq_len: int = Field(ge=1, le=10_000_000, description="Training sequence length [tokens]")
-    vocab: int = Field(ge=1, le=10_000_000, description="Vocabulary size [tokens]")
-    moe_experts: int | None = Field(default=None, ge=1, le=100_000, description="Routed experts per layer")
-    moe_top_k: int | None = Field(default=None, ge=1, le=1_000, description="Routed experts per token")
-    moe_ffn_hidden: int | None = Field(
-        default=None, ge=1, le=10_000_000, description="FFN width of one expert"
-    )
-
-    def entry(self) -> catalog.ModelShape:
-        """The shape as a catalog entry (its source: the scenario)."""
-        fields = self.model_dump(exclude={"name"})
-        return catalog.ModelShape(
-            id="inline", name=self.name, source=dict.fromkeys(fields, "scenario [training.model]"), **fields
-        )
-
-
 class TrainingConfig(Frozen):
     """The training run: model, compute target, job size, precision."""
 
-    model: str | ModelShapeConfig = Field(description="Model catalog id, or its shape inline")
+    model: str | catalog.ModelShape = Field(description="Model catalog id, or its shape inline")
     target_flop: float | None = Field(
         default=None, gt=0, le=1e32, description="Model FLOP to complete [FLOP]"
     )
@@ -131,7 +90,9 @@ class TrainingConfig(Frozen):
         default=2048, ge=1, le=10_000_000, description="Sequences per optimizer step [-]"
     )
     start: dt.date | None = Field(default=None, description="Day the run starts (default: simulation start)")
-    layout: Layout | None = Field(default=None, description="Parallel layout (default: the best one planned)")
+    layout: ParallelLayout | None = Field(
+        default=None, description="Parallel layout (default: the best one planned)"
+    )
     mfu: float | None = Field(
         default=None,
         gt=0,
@@ -141,7 +102,7 @@ class TrainingConfig(Frozen):
 
     @field_validator("model")
     @classmethod
-    def _known_model(cls, value: str | ModelShapeConfig) -> str | ModelShapeConfig:
+    def _known_model(cls, value: str | catalog.ModelShape) -> str | catalog.ModelShape:
         if isinstance(value, str) and value not in catalog.models():
             raise ValueError(unknown_choice_message("model", value, catalog.models()))
         return value
@@ -157,12 +118,20 @@ class TrainingConfig(Frozen):
     def _check(self) -> TrainingConfig:
         if (self.target_flop is None) == (self.target_tokens is None):
             raise ValueError("give exactly one of target_flop or target_tokens")
+        if self.layout is not None and self.layout.global_batch not in (None, self.global_batch):
+            raise ValueError(
+                f"layout.global_batch {self.layout.global_batch} differs from global_batch "
+                f"{self.global_batch}; give it once, as training.global_batch"
+            )
         return self
 
     def shape(self) -> catalog.ModelShape:
         """The model's shape: from the catalog, or the inline one."""
-        if isinstance(self.model, ModelShapeConfig):
-            return self.model.entry()
+        if isinstance(self.model, catalog.ModelShape):
+            fields = self.model.model_dump(exclude={"id", "name", "source"}, exclude_none=True)
+            return self.model.model_copy(
+                update={"source": dict.fromkeys(fields, "scenario [training.model]")}
+            )
         return catalog.models()[self.model]
 
     def flop_target(self) -> float:

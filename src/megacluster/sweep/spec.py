@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from megacluster.errors import InputError, check_nesting, read_text_file
+from megacluster.errors import InputError, check_nesting, input_error_from, read_text_file
 from megacluster.units import SafeName, safe_name_from
 
 MAX_POINTS = 100_000
@@ -219,32 +219,12 @@ class LoadedSweep:
     base_source: str | Path
 
 
-def _validation_message(exc: ValidationError) -> tuple[str | None, str]:
-    err = exc.errors()[0]
-    loc = [p for p in err.get("loc", ()) if p not in {"grid", "random"}]
-    field = ""
-    for part in loc:
-        field += f"[{part}]" if isinstance(part, int) else (("." if field else "") + str(part))
-    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    kind = err.get("type")
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "this key is required"
-    elif kind == "union_tag_invalid" or kind == "union_tag_not_found":
-        message = 'expected kind = "grid" or kind = "random"'
-    elif kind != "value_error" and "input" in err:
-        message = f"{message} (got {err['input']!r})"
-    return field or None, message
-
-
 def parse_sweep(data: Mapping[str, Any], label: str) -> SweepSpec:
     """Validate a sweep dict; InputError naming the file, the key and what was expected."""
     try:
         return SweepSpec.model_validate(dict(data))
     except ValidationError as exc:
-        field, message = _validation_message(exc)
-        raise InputError(label, field, message) from None
+        raise input_error_from(exc, label, SweepSpec, frozenset({"grid", "random"})) from None
 
 
 def load_sweep(path: str | Path) -> LoadedSweep:

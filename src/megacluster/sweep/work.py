@@ -51,7 +51,7 @@ def simulate_point(scenario: Scenario | Mapping[str, Any], seed: int) -> dict[st
 
     model = scenario if isinstance(scenario, Scenario) else scenario_from_dict(scenario, "sweep point")
     results = simulate(model, seed=seed, replicas=1)
-    return flatten(results.summary)
+    return flatten(results.summary.model_dump(mode="json"))
 
 
 class EngineUnit:
@@ -76,7 +76,11 @@ class EngineUnit:
 
         def one(seed: int) -> dict[str, Any]:
             (child,) = np.random.SeedSequence(seed).spawn(1)
-            return flatten(prepared.results([prepared.replica(np.random.default_rng(child))], seed).summary)
+            return flatten(
+                prepared.results([prepared.replica(np.random.default_rng(child))], seed).summary.model_dump(
+                    mode="json"
+                )
+            )
 
         return one
 

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from megacluster.scenario.load import preset_names
+
+PRESET_NAME_CHARS = 100
+"""Longest preset name accepted in a request. [-]
+Preset names are a few words; the bound keeps an unknown name's message (which quotes it) short."""
+
+PresetName = Annotated[
+    str,
+    Field(
+        max_length=PRESET_NAME_CHARS,
+        # Documented as the shipped names; validated in code, so an unknown name gets a "did you mean".
+        json_schema_extra={"enum": list(preset_names())},
+    ),
+]
+"""A shipped preset's name (the OpenAPI schema lists them)."""
 
 
 class ErrorBody(BaseModel):
     """Every 4xx/5xx answer: a machine-readable kind, a sentence, and the field at fault when there is one."""
 
     error: str = Field(
-        description="Kind: invalid_input, not_found, too_large, timeout, busy, simulation_failed"
+        description="Kind: bad_request, invalid_input, not_found, method_not_allowed, too_large, timeout, "
+        "busy, simulation_failed, internal_error"
     )
     message: str = Field(description="What is wrong, in words")
     field: str | None = Field(default=None, description="Dotted scenario field (or request field) at fault")
@@ -36,6 +53,7 @@ class SimulateRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # as the schema says: a seed is an integer, not true or "1"
         json_schema_extra={
             "examples": [
                 {
@@ -51,9 +69,11 @@ class SimulateRequest(BaseModel):
         },
     )
 
-    preset: str | None = Field(default=None, max_length=100, description="Preset name (see /api/presets)")
+    preset: PresetName | None = Field(default=None, description="Preset name (see /api/presets)")
     scenario: dict[str, Any] | None = Field(
-        default=None, description="Inline scenario as in a TOML file (may use 'extends' with a preset name)"
+        default=None,
+        description="Inline scenario as in a TOML file (may use 'extends' with a preset name); validated "
+        "like a scenario file: cross-field rules (a job no larger than its fleet, dates in order) give 422",
     )
     overrides: dict[str, Any] = Field(
         default_factory=dict, max_length=64, description="Dotted field -> value, e.g. 'fleet[0].count': 50000"

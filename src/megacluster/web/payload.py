@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from megacluster.report.downsample import downsample, step_seconds
-from megacluster.report.keyfigures import key_figures
 from megacluster.results.assemble import Results
+from megacluster.results.keyfigures import key_figures
 from megacluster.results.writers import to_jsonable
 
 
@@ -35,7 +35,7 @@ def simulation_payload(results: Results, max_points: int, elapsed_s: float) -> d
     ]
     return {
         "scenario": {"name": results.scenario.name, "description": results.scenario.description.strip()},
-        "summary": to_jsonable(results.summary),
+        "summary": to_jsonable(results.summary.model_dump(mode="json")),
         "timeseries": series,
         "timeseries_step_s": bucket,
         "key_figures": figures,

@@ -1,4 +1,5 @@
-"""Turning an API request into a validated Scenario, presets only by name (never a server path)."""
+"""Turning an API request into a validated Scenario, presets only by name (never a server path), and refusing
+requests larger than the server runs before any work starts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import tomllib
 from collections.abc import Mapping
 from typing import Any
 
-from megacluster.errors import InputError, unknown_choice_message
+from megacluster.engine.budget import estimate_work, fmt_bytes, fmt_seconds
+from megacluster.errors import InputError, check_nesting, unknown_choice_message
 from megacluster.scenario.load import (
     preset_names,
     preset_text,
@@ -16,6 +18,10 @@ from megacluster.scenario.load import (
 )
 from megacluster.scenario.schema import Scenario
 from megacluster.web.limits import Limits
+
+
+class WorkTooLarge(InputError):
+    """A valid request whose estimated memory or time is over what this server runs per request (413)."""
 
 
 def preset_dict(name: str, field: str = "preset") -> dict[str, Any]:
@@ -54,10 +60,42 @@ def check_limits(scenario: Scenario, limits: Limits, label: str = "request") -> 
         )
 
 
+def check_work(scenario: Scenario, limits: Limits, label: str = "request") -> None:
+    """WorkTooLarge when the run's estimated memory or time (``engine.budget``, milliseconds, no simulation)
+    is over ``limits.max_run_memory_bytes`` or ``limits.run_timeout_s``; the message gives both."""
+    estimate = estimate_work(scenario)
+    advice = "use a longer step, a shorter horizon, fewer replicas, or a smaller training job or failure rate"
+    if estimate.memory_bytes > limits.max_run_memory_bytes:
+        raise WorkTooLarge(
+            label,
+            "simulation",
+            f"this run would need {estimate.describe()}: over this server's memory limit of "
+            f"{fmt_bytes(limits.max_run_memory_bytes)} per run; {advice}",
+        )
+    if estimate.seconds > limits.run_timeout_s:
+        raise WorkTooLarge(
+            label,
+            "simulation",
+            f"this run would need {estimate.describe()}: over this server's time limit of "
+            f"{fmt_seconds(limits.run_timeout_s)} per run; {advice}",
+        )
+
+
+def _check_nesting(data: Any, field: str, limits: Limits) -> None:
+    """InputError naming ``field`` when ``data`` nests deeper than ``limits.max_nesting`` (no recursion)."""
+    try:
+        check_nesting(data, "request", limits.max_nesting)
+    except InputError as exc:
+        raise InputError("request", field, exc.expected) from None
+
+
 def scenario_for_request(
     preset: str | None, inline: Mapping[str, Any] | None, overrides: Mapping[str, Any], limits: Limits
 ) -> Scenario:
-    """The validated scenario of a request: a preset or an inline scenario, plus dotted overrides."""
+    """The validated scenario of a request: a preset or an inline scenario, plus dotted overrides; InputError
+    when it is invalid or over the limits, WorkTooLarge when its estimated work is."""
+    _check_nesting(inline, "scenario", limits)
+    _check_nesting(dict(overrides), "overrides", limits)
     if preset is not None:
         data, label = preset_dict(preset), f"preset {preset}"
     elif inline is not None:
@@ -68,6 +106,8 @@ def scenario_for_request(
         raise InputError("request", None, "give exactly one of 'preset' or 'scenario'")
     for key, value in overrides.items():
         set_dotted(data, key, value, label)
+    _check_nesting(data, "overrides", limits)  # dotted names may nest as deep as they have parts
     scenario = scenario_from_dict(data, label)
     check_limits(scenario, limits, label)
+    check_work(scenario, limits, label)
     return scenario
