@@ -7,9 +7,10 @@ import types
 import typing
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # pydantic is imported where an error is translated, so that light commands start fast
+    from pydantic import BaseModel, ValidationError
 
 
 class MegaclusterError(Exception):
@@ -103,6 +104,8 @@ def check_nesting(data: Any, label: str, limit: int = MAX_NESTING) -> None:
 
 def _field_names_at(root: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
     """Field names of the model reached by ``loc`` from ``root`` (for 'did you mean')."""
+    from pydantic import BaseModel
+
     model: Any = root
     for part in loc:
         if isinstance(part, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
@@ -117,6 +120,8 @@ def _field_names_at(root: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[
 
 
 def _model_in(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):

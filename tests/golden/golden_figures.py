@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from megacluster.engine.simulate import simulate
+from megacluster.results.story import monthly_table
 from megacluster.scenario.load import load_scenario
 
 PRESET = "colossus-2024"
@@ -17,8 +18,7 @@ def flagship_figures() -> dict[str, Any]:
     s = results.summary
     if s.training is None:
         raise ValueError("the flagship has a training run")
-    ts = results.timeseries.set_index("time")
-    monthly = ts["gpus_powered"].resample("MS").mean()
+    monthly = monthly_table(results.timeseries, results.scenario.site.utc_offset_hours())["gpus_powered_mean"]
     return {
         "finish_day": s.training.finish_day,
         "goodput": s.training.goodput,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from megacluster import catalog
@@ -48,3 +49,59 @@ def test_cap_and_throughput() -> None:
     assert float(gpu_power_w(700.0, 0.7, 0.8)) == pytest.approx(490.0)
     assert float(throughput_factor(1.0, 1.0, 0.866)) == 1.0
     assert float(throughput_factor(600 / 700, 1.0, 0.866)) == pytest.approx(0.875, abs=1e-3)
+
+
+def test_100k_h100_breakdown_by_component() -> None:
+    # README: 100,000 x h100-sxm = 119.4 MW (1,194 W per GPU); 12,500 servers of the hgx-h100 components
+    p = it_breakdown_mw(H100, HGX, DemandConfig(), 100_000)
+    assert p["cpus"] == pytest.approx(12_500 * 700e-6) and p["memory"] == pytest.approx(12_500 * 320e-6)
+    assert p["nics"] == pytest.approx(12_500 * 310e-6) and p["nvswitch"] == pytest.approx(12_500 * 300e-6)
+    assert p["local_storage"] == pytest.approx(12_500 * 180e-6) and p["fans"] == pytest.approx(
+        12_500 * 600e-6
+    )
+    dc = 70.0 + 8.75 + 4.0 + 3.875 + 3.75 + 2.25 + 7.5
+    assert p["psu_losses"] == pytest.approx(dc / 0.95 - dc)  # 80 PLUS Titanium, 95 %
+    assert p["network"] == pytest.approx(100_000 * 102.5 * 1.125e-6) and p["storage"] == pytest.approx(2.5)
+    assert p["total"] == pytest.approx(119.426, abs=1e-3)
+    assert p["total"] == pytest.approx(sum(v for key, v in p.items() if key != "total"))
+
+
+def test_per_gpu_power_terms_of_the_h100() -> None:
+    # slope: 700 W TDP through 95 % supplies; fixed: 2,410 W of components / 0.95 / 8 GPUs + 115.3 W network
+    # + 25 W storage; 1,194.3 W per GPU uncapped
+    m = gpu_power_model(H100, HGX, DemandConfig())
+    assert m.slope_w == pytest.approx(700 / 0.95)
+    assert m.fixed_w == pytest.approx(2410 / 0.95 / 8 + 102.5 * 1.125 + 25.0)
+    assert float(m.per_gpu_w()) == pytest.approx(1194.26, abs=0.01)
+    # at the 60 % cap only the GPU's share shrinks
+    assert float(m.per_gpu_w(0.6)) == pytest.approx(0.6 * 700 / 0.95 + m.fixed_w)
+    assert m.load_fraction == 1.0
+    # a GPU drawing 80 % of TDP is not capped by a 90 % cap
+    light = gpu_power_model(H100, HGX, DemandConfig(gpu_load_fraction=0.8))
+    assert float(light.per_gpu_w(0.9)) == pytest.approx(0.8 * 700 / 0.95 + m.fixed_w)
+
+
+def test_server_without_components_uses_its_non_gpu_power() -> None:
+    # DGX A100: 6.5 kW - 8 x 400 W = 3,300 W of non-GPU power, no supply losses on top
+    a100 = catalog.accelerators()["a100-sxm4-80gb"]
+    dgx = catalog.servers()["hgx-a100"]
+    m = gpu_power_model(a100, dgx, DemandConfig())
+    assert m.slope_w == 400.0 and m.fixed_w == pytest.approx(3300 / 8 + 102.5 * 1.125 + 25.0)
+    p = it_breakdown_mw(a100, dgx, DemandConfig(), 8000)
+    assert p["gpus"] == pytest.approx(3.2) and p["server_non_gpu"] == pytest.approx(3.3)
+    assert p["psu_losses"] == 0.0 and p["total"] == pytest.approx(8000 * float(m.per_gpu_w()) * 1e-6)
+
+
+def test_network_scales_with_tiers_and_parts() -> None:
+    # 2 tiers: 3 ports x 0.5 x 20 W + 4 ends x 0.5 x 10 W = 50 W, x 1.125
+    cfg = DemandConfig(network_tiers=2, switch_w_per_800g_port=20.0, optics_w_per_800g=10.0)
+    assert network_w_per_gpu(cfg) == pytest.approx(50.0 * 1.125)
+
+
+def test_throughput_is_clipped_to_uncapped() -> None:
+    # a cap above the draw loses nothing; the 60 % cap of a GPU drawing 100 %: 0.6 ** 0.866 = 0.6427
+    assert float(throughput_factor(0.9, 0.8, 0.866)) == 1.0
+    assert float(throughput_factor(0.6, 1.0, 0.866)) == pytest.approx(0.6**0.866)
+    assert float(throughput_factor(0.6, 0.8, 2.0)) == pytest.approx(0.75**2)
+    assert float(throughput_factor(0.5, 0.0, 1.0)) == 1.0  # no draw: nothing to lose
+    assert throughput_factor(np.array([0.6, 1.0]), 1.0, 1.0).tolist() == pytest.approx([0.6, 1.0])

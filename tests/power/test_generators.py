@@ -67,3 +67,69 @@ def test_outages_match_rate_and_are_per_unit_stable() -> None:
 
 def test_no_outages_when_rate_zero() -> None:
     assert outage_down_units(1, 0, 5, 100, 60.0, 0.0, 24.0).sum() == 0
+
+
+def test_partload_curve_at_every_point() -> None:
+    # TransiEnt: eta / eta_nom at 30..100 % load; heat rate = full-load heat rate / relative efficiency
+    for x, eff in zip(k.PARTLOAD_LOAD_FRACTION, k.PARTLOAD_RELATIVE_EFFICIENCY, strict=True):
+        assert partload_factor_scalar(x) == pytest.approx(1.0 / eff, rel=1e-12)
+        assert float(partload_heat_rate_factor(x)) == pytest.approx(1.0 / eff, rel=1e-12)
+    assert partload_factor_scalar(0.5) == pytest.approx(1 / 0.776)
+    # between points: linear in efficiency; below 30 % the 30 % value holds; above full load, full load
+    assert partload_factor_scalar(0.35) == pytest.approx(1 / 0.660)
+    assert partload_factor_scalar(0.0) == pytest.approx(1 / 0.619)
+    assert partload_factor_scalar(1.2) == 1.0 and float(partload_heat_rate_factor(1.2)) == 1.0
+
+
+def test_ambient_factors_by_hand() -> None:
+    # 0.68 %/K lost above 15 °C: 25 °C -> 0.932; a steeper derate reaches zero and holds there
+    assert float(ambient_output_factor(25.0)) == pytest.approx(0.932)
+    assert float(ambient_output_factor(25.0, derate_per_c=0.01)) == pytest.approx(0.9)
+    assert float(ambient_output_factor(40.0, derate_per_c=0.05)) == 0.0
+    assert ambient_output_factor(np.array([15.0, 40.0])).tolist() == pytest.approx([1.0, 0.83])
+    # heat rate: +0.33 %/K above 15 °C, and better below
+    assert float(ambient_heat_rate_factor(15.0)) == 1.0
+    assert float(ambient_heat_rate_factor(5.0)) == pytest.approx(0.967)
+
+
+def test_fuel_defaults_to_full_load_at_iso() -> None:
+    # 10 MW for half an hour at 9,717 Btu/kWh (NREL ATB Gas-CT): 5 MWh x 9.717 MMBtu/MWh
+    assert float(fuel_mmbtu(10.0, 0.5, 9717.0)) == pytest.approx(5.0 * 9.717)
+    assert fuel_mmbtu(np.array([0.0, 10.0]), 1.0, 10_000.0, load_fraction=np.array([0.3, 1.0])).tolist() == [
+        0.0,
+        pytest.approx(100.0),
+    ]
+
+
+def test_co2_and_nox_factors() -> None:
+    assert float(co2_t(2000.0, kg_per_mmbtu=50.0)) == pytest.approx(100.0)
+    assert float(nox_t(2000.0, k.NOX_LB_PER_MMBTU["scr"])) == pytest.approx(2000 * 0.0099 * 0.45359237e-3)
+
+
+def test_outage_durations_follow_the_repair_time_and_rate() -> None:
+    # rate 0.2, 2 h repairs at 5-minute steps: 24-step outages every 24 / 0.2 = 120 steps on average
+    down = outage_down_units(0, 0, 1, 200_000, 300.0, 0.2, 2.0)
+    edges = np.diff(np.concatenate(([0], down, [0])))
+    lengths = np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]
+    assert lengths.mean() == pytest.approx(24.0, rel=0.15)
+    assert len(lengths) == pytest.approx(200_000 / 120, rel=0.15)
+    assert down.mean() == pytest.approx(0.2, abs=0.03)
+    # longer steps: fewer steps per repair
+    hourly = outage_down_units(0, 0, 1, 20_000, 3600.0, 0.2, 2.0)
+    edges = np.diff(np.concatenate(([0], hourly, [0])))
+    assert (np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]).mean() == pytest.approx(2.5, abs=0.5)
+
+
+def test_units_start_down_at_the_outage_rate() -> None:
+    # at a 90 % rate most of 50 units are down at the first step
+    assert outage_down_units(3, 0, 50, 5, 300.0, 0.9, 24.0)[0] >= 40
+    assert outage_down_units(3, 0, 50, 5, 300.0, 0.1, 24.0)[0] <= 10
+
+
+def test_outages_of_nothing() -> None:
+    assert outage_down_units(1, 0, 0, 10, 60.0, 0.5, 24.0).tolist() == [0] * 10
+    assert len(outage_down_units(1, 0, 3, 0, 60.0, 0.5, 24.0)) == 0
+    # fleets draw independently
+    a = outage_down_units(1, 0, 5, 5000, 300.0, 0.3, 2.0)
+    b = outage_down_units(1, 1, 5, 5000, 300.0, 0.3, 2.0)
+    assert not np.array_equal(a, b)

@@ -248,3 +248,121 @@ def test_each_fleet_emits_at_its_own_co2_factor() -> None:
     assert totals.emissions_t.co2_generators == pytest.approx(fuel_by_fleet[1].sum() * 53.06 / 1000)
     assert totals.emissions_t.co2_generators < r.fuel_mmbtu.sum() * 53.06 / 1000
     assert totals.emissions_t.co2_grid == pytest.approx(totals.energy_mwh.grid * 0.2835)
+
+
+def _two_hours(power: dict, gpus: int, **kw) -> object:  # type: ignore[no-untyped-def, type-arg]
+    sc = scenario(power=power, facility={"pue": 1.2, "wue_l_per_kwh": 0.38})
+    tt = np.array(["2024-07-01T00:00", "2024-07-01T01:00"], dtype="datetime64[m]")
+    return run_plant(
+        sc, tt, 3600.0, h100_fleet(np.full(2, gpus)), kw.get("block", 8), np.random.default_rng(0)
+    )
+
+
+def test_two_hours_of_grid_and_one_generator_by_hand() -> None:
+    # 2,000 H100 at PUE 1.2: 2.866 MW. The 2 MW grid serves first, one of two 1 MW units the other 0.866 MW at
+    # 86.6 % load; fuel = MWh x 10 MMBtu/MWh x the part-load factor x the ambient factor (+0.33 %/K > 15 °C)
+    from megacluster.power.generators import partload_factor_scalar
+
+    power = {
+        "grid": [{"from": "2024-01-01", "mw": 2.0}],
+        "grid_price": [{"from": "2024-01-01", "usd_per_mwh": 50.0}],
+        "grid_co2": [{"from": "2024-01-01", "kg_per_mwh": 400.0}],
+        "fuel_price_usd_per_mmbtu": 4.0,
+        "generators": [
+            {
+                "rating_mw": 1.0,
+                "count": 2,
+                "forced_outage_rate": 0.0,
+                "heat_rate_btu_per_kwh_hhv": 10_000.0,
+                "min_load_fraction": 0.5,
+                "ramp_mw_per_min": 1.0,
+                "startup_s": 0.0,
+                "derate_per_c": 0.0,
+                "nox_lb_per_mmbtu": 0.32,
+                "co2_kg_per_mmbtu": 50.0,
+            }
+        ],
+    }
+    r = _two_hours(power, 2000)
+    facility = 2000 * PER_GPU_W * 1.2e-6
+    gen = facility - 2.0
+    assert r.times.dtype == np.dtype("datetime64[s]") and r.dt_s == 3600.0
+    assert r.facility_power_mw == pytest.approx([facility] * 2) and r.demand_full_mw == pytest.approx(
+        [facility] * 2
+    )
+    assert r.it_power_mw == pytest.approx([facility / 1.2] * 2) and r.pue.tolist() == [1.2, 1.2]
+    assert r.grid_mw == pytest.approx([2.0, 2.0]) and r.generators_mw == pytest.approx([gen, gen])
+    assert r.generators_mw_by_fleet.shape == (1, 2) and r.generator_units_on.tolist() == [1, 1]
+    assert r.generator_starts.tolist() == [0, 0] and r.generator_starts_by_fleet.tolist() == [[0, 0]]
+    fuel = gen * 10.0 * partload_factor_scalar(gen) * (1 + 0.0033 * (r.ambient_c - 15.0))
+    assert r.fuel_mmbtu == pytest.approx(fuel, rel=1e-3)
+    assert r.co2_generators_t == pytest.approx(r.fuel_mmbtu * 0.05)
+    assert r.co2_t == pytest.approx(2.0 * 0.4 + r.fuel_mmbtu * 0.05)
+    assert r.nox_t == pytest.approx(r.fuel_mmbtu * 0.32 * 0.45359237e-3) and r.nox_t_by_fleet.shape == (1, 2)
+    assert r.grid_cost_usd == pytest.approx([100.0, 100.0]) and r.fuel_cost_usd == pytest.approx(
+        r.fuel_mmbtu * 4
+    )
+    assert r.cost_usd == pytest.approx(100.0 + r.fuel_mmbtu * 4)
+    assert r.water_m3 == pytest.approx(r.it_power_mw * 0.38)
+    assert r.supply_capacity_mw == pytest.approx([4.0, 4.0]) and r.unserved_mw == pytest.approx([0.0, 0.0])
+    assert r.gpus_installed.tolist() == [2000, 2000] and r.gpus_powered.tolist() == [2000, 2000]
+    assert r.gpus_powered_by_fleet.tolist() == [[2000, 2000]]
+    assert r.gpu_power_cap_fraction.tolist() == [1.0, 1.0] and r.throughput_factor.tolist() == [1.0, 1.0]
+    assert not r.curtailed.any() and r.battery_mw.tolist() == [0.0, 0.0]
+    assert r.generator_capacity_mw == 2.0 and r.battery_energy_mwh == 0.0 and r.permit.fleets == ()
+    # the balance: grid + generators + battery = facility
+    assert _balance(r) == pytest.approx([0.0, 0.0])
+
+
+def test_a_short_grid_caps_and_loses_throughput() -> None:
+    # 1,000 H100 (1.433 MW) on 1.2 MW of grid: capped, (cap) ** 0.866 of the throughput, the rest unserved
+    r = _two_hours({"grid": [{"from": "2024-01-01", "mw": 1.2}]}, 1000)
+    full = 1000 * PER_GPU_W * 1.2e-6
+    assert r.facility_power_mw == pytest.approx([1.2, 1.2]) and r.unserved_mw == pytest.approx(
+        [full - 1.2] * 2
+    )
+    cap = r.gpu_power_cap_fraction
+    assert np.all((cap > 0.6) & (cap < 1.0))
+    assert r.throughput_factor == pytest.approx(cap**0.866)
+    assert r.curtailed.all() and r.gpus_powered.tolist() == [1000, 1000]
+    # the campus's battery: a 1 MWh pack that gives what the grid lacks
+    battery = {"power_mw": 1.0, "energy_mwh": 1.0, "round_trip_efficiency": 0.81, "initial_soc_fraction": 1.0}
+    r = _two_hours({"grid": [{"from": "2024-01-01", "mw": 1.2}], "battery": battery}, 1000)
+    assert r.battery_energy_mwh == 1.0 and r.battery_mw[0] == pytest.approx(full - 1.2)
+    assert r.battery_soc_mwh[0] == pytest.approx(1.0 - (full - 1.2) / 0.9) and not r.curtailed[0]
+
+
+def test_a_plant_without_gpus_or_generators() -> None:
+    sc = scenario(facility={"pue": 1.2})
+    tt = times(days=0.1)
+    r = run_plant(sc, tt, 300.0, (), 8, np.random.default_rng(0))
+    assert (
+        np.all(r.gpus_installed == 0)
+        and np.all(r.gpus_powered == 0)
+        and r.gpus_powered_by_fleet.shape == (0, len(tt))
+    )
+    assert (
+        np.all(r.facility_power_mw == 0.0) and np.all(r.generators_mw == 0.0) and np.all(r.fuel_mmbtu == 0.0)
+    )
+    assert np.all(r.generator_units_on == 0) and np.all(r.generator_starts == 0) and np.all(r.nox_t == 0.0)
+    assert not r.curtailed.any() and np.all(r.co2_generators_t == 0.0)
+    assert run_plant(sc, tt[:0], 300.0, (), 8, np.random.default_rng(0)).ambient_c.shape == (0,)
+    with pytest.raises(ValueError, match="block_gpus"):
+        run_plant(sc, tt, 300.0, (), 0, np.random.default_rng(0))
+
+
+def test_it_demand_of_two_fleets() -> None:
+    from megacluster.power.plant import FleetLoad, it_demand
+
+    a100 = FleetLoad(
+        accelerator=catalog.accelerators()["a100-sxm4-80gb"],
+        server=catalog.servers()["hgx-a100"],
+        gpus_installed=np.array([0, 80]),
+    )
+    fleets = (*h100_fleet(np.array([10, 10])), a100)
+    demands, it_full = it_demand(fleets, DemandConfig(), 2)
+    a100_w = 400.0 + 3300 / 8 + 102.5 * 1.125 + 25.0
+    assert it_full == pytest.approx([10 * PER_GPU_W * 1e-6, (10 * PER_GPU_W + 80 * a100_w) * 1e-6])
+    assert [d.installed.tolist() for d in demands] == [[10, 10], [0, 80]]
+    assert demands[1].slope_w == 400.0 and demands[1].fixed_w == pytest.approx(a100_w - 400.0)
+    assert demands[0].installed.dtype == np.int64

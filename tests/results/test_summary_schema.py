@@ -19,7 +19,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "summary.schema.jso
 
 def test_published_schema_matches_the_model() -> None:
     published = json.loads(SCHEMA_FILE.read_text("utf-8"))
-    assert published == summary_schema(), "run: uv run python scripts/write_summary_schema.py"
+    assert published == summary_schema(), "run: uv run python scripts/write_output_docs.py"
 
 
 @pytest.mark.parametrize(("preset", "days"), [("colossus-2024", 40), ("llama3-meta-24k", 3)])
@@ -65,10 +65,34 @@ def test_every_number_says_its_unit() -> None:
 def test_readme_lists_every_summary_field() -> None:
     import importlib.util
 
-    script = Path(__file__).resolve().parents[2] / "scripts" / "write_summary_schema.py"
-    spec = importlib.util.spec_from_file_location("write_summary_schema", script)
+    script = Path(__file__).resolve().parents[2] / "scripts" / "write_output_docs.py"
+    spec = importlib.util.spec_from_file_location("write_output_docs", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     readme = module.README.read_text("utf-8")
-    assert module.readme_with_fields(readme) == readme, "run: uv run python scripts/write_summary_schema.py"
+    assert module.readme_with_fields(readme) == readme, "run: uv run python scripts/write_output_docs.py"
+
+
+def test_every_parquet_column_is_documented_and_carries_its_unit(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from megacluster.results.columns import EVENTS_COLUMNS, TIMESERIES_COLUMNS
+    from megacluster.results.writers import write_run_files
+
+    scenario = load_scenario(
+        "colossus-2024", {"simulation.horizon_days": 25, "simulation.step": "1h", "simulation.replicas": 2}
+    )
+    results = simulate(scenario)
+    assert set(results.timeseries.columns) <= set(TIMESERIES_COLUMNS)
+    assert set(results.events.columns) == set(EVENTS_COLUMNS)
+    write_run_files(results, tmp_path)
+    for name, columns in (("timeseries", TIMESERIES_COLUMNS), ("events", EVENTS_COLUMNS)):
+        schema = pq.read_schema(tmp_path / f"{name}.parquet")
+        assert schema.metadata[b"scenario_sha256"].decode() == results.summary.scenario_sha256
+        assert schema.metadata[b"megacluster_version"].decode() == results.summary.megacluster_version
+        for field in schema:
+            assert field.metadata[b"unit"].decode() == columns[field.name][0]
+        assert str(schema.field("time").type) == "timestamp[us, tz=UTC]" or "UTC" in str(
+            schema.field("time").type
+        )

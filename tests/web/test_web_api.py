@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -301,3 +302,18 @@ def test_serve_command_is_registered() -> None:
     register(app)
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--port" in result.output and "--host" in result.output
+
+
+def test_api_docs_work_offline() -> None:
+    from fastapi.testclient import TestClient
+
+    from megacluster.web.app import create_app
+
+    client = TestClient(create_app())
+    page = client.get("/docs")
+    assert page.status_code == 200 and "swagger" in page.text.lower()
+    assert "cdn.jsdelivr" not in page.text and "unpkg.com" not in page.text
+    assets = re.findall(r'(?:src|href)="(/[^"]+)"', page.text)
+    assert assets, page.text[:500]
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset

@@ -61,6 +61,7 @@ class Climate(CatalogEntry):
     """Monthly normals of daily maximum and minimum temperature at a site."""
 
     latitude_deg: float = Field(ge=-90, le=90)
+    utc_offset_h: float = Field(ge=-12, le=14, description="Local standard time minus UTC [h]")
     tmax_c: tuple[float, ...] = Field(min_length=12, max_length=12)
     tmin_c: tuple[float, ...] = Field(min_length=12, max_length=12)
     design_drybulb_c: float | None = None

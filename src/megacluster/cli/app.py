@@ -1,25 +1,29 @@
-"""The command line: a thin shell over the library."""
+"""The command line: a thin shell over the library. The only place that parses a command line.
+
+Start-up is kept light: only typer is imported here; every command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from megacluster.cli.kit import (
     FORCE_HELP,
     MAX_MEMORY_HELP,
     MAX_TIME_HELP,
+    SET_HELP,
+    Progress,
     handle_errors,
     print_json,
+    set_overrides,
     simulation_overrides,
     work_limits,
 )
-from megacluster.errors import InputError, with_file
-from megacluster.results.writers import to_jsonable, write_run_files
-from megacluster.scenario.load import load_scenario, preset_names, preset_text
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+"""``-h`` as well as ``--help`` on every command."""
 
 app = typer.Typer(
     name="megacluster",
@@ -27,32 +31,62 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from megacluster._version import __version__
+
+        typer.echo(f"megacluster {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", "-V", help="Print the version and exit", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Simulate and plan giant AI-training campuses: power, cooling, training, failures, cost, emissions."""
 
 
 @app.command()
 @handle_errors
 def run(
-    scenario: str = typer.Argument(..., help="Scenario TOML file or preset name"),
-    out: Path | None = typer.Option(None, "--out", help="Output folder (default runs/<name>/)"),
-    seed: int | None = typer.Option(None, "--seed", help="Seed (overrides [simulation] seed)"),
-    replicas: int | None = typer.Option(None, "--replicas", help="Monte Carlo replicas"),
-    step: str | None = typer.Option(None, "--step", help="Time step, e.g. 1min, 5min, 1h"),
-    days: float | None = typer.Option(None, "--days", help="Horizon in days"),
+    scenario: str = typer.Argument(..., metavar="SCENARIO", help="Scenario TOML file or preset name"),
+    out: Path | None = typer.Option(
+        None, "--out", metavar="DIR", help="Output folder (default runs/<name>/)"
+    ),
+    seed: int | None = typer.Option(None, "--seed", metavar="N", help="Seed (overrides [simulation] seed)"),
+    replicas: int | None = typer.Option(None, "--replicas", metavar="N", help="Monte Carlo replicas"),
+    step: str | None = typer.Option(
+        None, "--step", metavar="DURATION", help="Time step, e.g. 1min, 5min, 1h"
+    ),
+    days: float | None = typer.Option(None, "--days", metavar="DAYS", help="Horizon in days"),
+    sets: list[str] | None = typer.Option(None, "--set", metavar="FIELD=VALUE", help=SET_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout and nothing else"),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
-    max_memory: str | None = typer.Option(None, "--max-memory", help=MAX_MEMORY_HELP),
-    max_time: str | None = typer.Option(None, "--max-time", help=MAX_TIME_HELP),
+    max_memory: str | None = typer.Option(None, "--max-memory", metavar="SIZE", help=MAX_MEMORY_HELP),
+    max_time: str | None = typer.Option(None, "--max-time", metavar="DURATION", help=MAX_TIME_HELP),
 ) -> None:
     """Simulate a scenario and write summary.json, timeseries.parquet, events.parquet, report.html."""
     from megacluster.engine.budget import check_work, estimate_work
     from megacluster.engine.simulate import simulate
+    from megacluster.errors import InputError, with_file
     from megacluster.report.html import render_report
     from megacluster.results.outdir import OutputKind, check_output, output_lock, write_output
     from megacluster.results.text import print_results
+    from megacluster.results.writers import to_jsonable, write_run_files
+    from megacluster.scenario.load import load_scenario
 
     memory_limit, time_limit = work_limits(max_memory, max_time)
-    overrides = simulation_overrides(seed=seed, step=step, days=days, replicas=replicas)
+    overrides = {
+        **set_overrides(sets),
+        **simulation_overrides(seed=seed, step=step, days=days, replicas=replicas),
+    }
     scenario_model = load_scenario(scenario, overrides)
     target = check_output(out, default=Path("runs") / scenario_model.name, kind=OutputKind.RUN, force=force)
     try:
@@ -60,14 +94,17 @@ def run(
     except InputError as exc:
         raise with_file(exc, scenario) from None
     with output_lock(target):
-        try:
-            results = simulate(scenario_model)
-        except InputError as exc:
-            raise with_file(exc, scenario) from None
-        write_output(
-            target,
-            lambda folder: write_run_files(results, folder, extra_files={"report.html": render_report}),
-        )
+        n = scenario_model.simulation.replicas
+        with Progress(n, f"simulating {scenario_model.name}") as bar:
+            try:
+                results = simulate(scenario_model, on_replica=bar.advance)
+            except InputError as exc:
+                raise with_file(exc, scenario) from None
+            bar.describe("writing the outputs")
+            write_output(
+                target,
+                lambda folder: write_run_files(results, folder, extra_files={"report.html": render_report}),
+            )
     out_dir = out if out is not None else Path("runs") / scenario_model.name
     if as_json:
         print_json(to_jsonable(results.summary.model_dump(mode="json")))
@@ -79,19 +116,38 @@ def run(
 @handle_errors
 def presets() -> None:
     """List the shipped presets."""
-    table = Table(show_header=True)
-    table.add_column("preset")
-    table.add_column("description")
-    for name in preset_names():
-        table.add_row(name, load_scenario(name).description.strip())
-    Console().print(table)
+    from megacluster.scenario.presets import preset_description, preset_names
+
+    names = preset_names()
+    width = max(len(name) for name in names)
+    for name in names:
+        description = " ".join(preset_description(name).split())
+        typer.echo(f"{name.ljust(width)}  {description}")
 
 
 @app.command()
 @handle_errors
-def show(preset: str = typer.Argument(..., help="Preset name")) -> None:
+def show(preset: str = typer.Argument(..., metavar="PRESET", help="Preset name")) -> None:
     """Print a preset's TOML."""
+    from megacluster.scenario.presets import preset_text
+
     typer.echo(preset_text(preset), nl=False)
+
+
+@app.command()
+@handle_errors
+def sources(
+    file: str | None = typer.Argument(None, metavar="FILE", help="facts.md or facts-plant.md"),
+    section: str | None = typer.Argument(None, metavar="SECTION", help="A section number, e.g. 5.1"),
+) -> None:
+    """Print the bibliography a source string cites (e.g. 'facts.md §5.1'), from the installed package."""
+    from megacluster.sources import source_files, source_section, source_text
+
+    if file is None:
+        for name in source_files():
+            typer.echo(name)
+        return
+    typer.echo(source_section(file, section) if section else source_text(file), nl=False)
 
 
 def _register_commands() -> None:

@@ -1,4 +1,8 @@
-"""Small helpers shared by the command-line commands: error handling and output."""
+"""Small helpers shared by the command-line commands: error handling, overrides, progress and output.
+
+Only typer is imported at the top: everything else is imported where a command needs it, so that
+``megacluster --help`` and ``megacluster presets`` start in a fraction of a second.
+"""
 
 from __future__ import annotations
 
@@ -92,3 +96,72 @@ def work_limits(max_memory: str | None, max_time: str | None) -> tuple[float | N
 MAX_MEMORY_HELP = "Refuse runs estimated to need more memory, e.g. 20G (default: half the machine's)"
 MAX_TIME_HELP = "Refuse runs estimated to take longer, e.g. 2h (default: 24h)"
 FORCE_HELP = "Replace an earlier megacluster output in --out (never anything else)"
+SET_HELP = (
+    "Override one scenario field: --set dotted.field=VALUE (repeatable; VALUE is read as TOML, e.g. "
+    "--set power.generators[0].count=20 --set simulation.start=2024-08-01, else as text)"
+)
+
+
+def set_overrides(pairs: list[str] | None) -> dict[str, Any]:
+    """``--set a.b[0].c=VALUE`` pairs as dotted overrides; VALUE is a TOML value (number, date, array,
+    inline table, quoted string) or, when it is none, plain text. The scenario's own validation then checks
+    each field with the file and field in its message."""
+    import tomllib
+
+    from megacluster.errors import InputError
+
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        field, sep, raw = pair.partition("=")
+        field = field.strip()
+        if not sep or not field:
+            raise InputError(
+                "--set", None, f"expected FIELD=VALUE, e.g. simulation.horizon_days=30 (got {pair!r})"
+            )
+        try:
+            value: Any = tomllib.loads(f"value = {raw.strip()}")["value"]
+        except (tomllib.TOMLDecodeError, RecursionError):
+            value = raw.strip()
+        out[field] = value
+    return out
+
+
+class Progress:
+    """A progress bar on stderr when stderr is a terminal (and nothing otherwise): ``advance()`` once per
+    unit of work. Colours follow ``NO_COLOR``; stdout is never touched (``--json`` stays clean)."""
+
+    def __init__(self, total: int | None, description: str) -> None:
+        self.total = total
+        self.description = description
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        if not console.is_terminal:
+            return self
+        from rich import progress
+
+        columns: list[Any] = [progress.SpinnerColumn(), progress.TextColumn("{task.description}")]
+        if self.total is not None:
+            columns += [progress.BarColumn(), progress.MofNCompleteColumn()]
+        self._bar = progress.Progress(*columns, progress.TimeElapsedColumn(), console=console, transient=True)
+        self._bar.__enter__()
+        self._task = self._bar.add_task(self.description, total=self.total)
+        return self
+
+    def advance(self, step: int = 1) -> None:
+        """One more unit of work done."""
+        if self._bar is not None:
+            self._bar.advance(self._task, step)
+
+    def describe(self, text: str) -> None:
+        """Say what is being done now."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=text)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)

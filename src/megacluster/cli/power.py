@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from megacluster.cli.kit import (
     MAX_MEMORY_HELP,
     MAX_TIME_HELP,
+    Progress,
     handle_errors,
     print_json,
     simulation_overrides,
@@ -37,6 +36,9 @@ def power(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON only"),
 ) -> None:
     """The plant at a glance: IT load from components, and the GPUs each step of the supply can run."""
+    from rich.console import Console
+    from rich.table import Table
+
     from megacluster.engine.sizing import power_outlook
     from megacluster.scenario.load import load_scenario
 
@@ -115,9 +117,16 @@ def size(
     except InputError as exc:
         raise with_file(exc, scenario) from None
     try:
-        result = size_plant(
-            sc, target_gpus, unit=unit, battery_tradeoffs=battery, seed=seed, reserve_units=reserve
-        )
+        with Progress(sizing_evaluations(battery), "sizing: plant simulations") as bar:
+            result = size_plant(
+                sc,
+                target_gpus,
+                unit=unit,
+                battery_tradeoffs=battery,
+                seed=seed,
+                reserve_units=reserve,
+                on_run=bar.advance,
+            )
     except ValueError as exc:
         raise InputError(None, "--unit" if unit else None, str(exc)) from None
     if as_json:
@@ -128,6 +137,9 @@ def size(
 
 def _print_sizing(scenario_name: str, result: SizingResult) -> None:
     """The sizing answer as text: the peak it was sized for, then each feasible plant's yearly figures."""
+    from rich.console import Console
+    from rich.table import Table
+
     from megacluster.power.sizing import MAX_UNITS
 
     console = Console()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from megacluster.cli.kit import MAX_MEMORY_HELP, MAX_TIME_HELP, handle_errors, work_limits
 from megacluster.errors import InputError
-from megacluster.sweep.plan import SweepPlan
+
+if TYPE_CHECKING:
+    from megacluster.sweep.plan import SweepPlan
 
 
 def check_sweep_work(
@@ -36,25 +38,30 @@ def check_sweep_work(
 
 
 def sweep(
-    sweep_file: Path = typer.Argument(..., help="Sweep TOML file: base scenario, parameters, replicas"),
+    sweep_file: Path = typer.Argument(
+        ..., metavar="SWEEP.toml", help="Sweep TOML file: base scenario, parameters, replicas"
+    ),
     address: str | None = typer.Option(
         None,
         "--address",
+        metavar="ADDRESS",
         help="An existing Ray cluster (HOST:PORT, ray://HOST:PORT or 'auto'); default: local Ray",
     ),
     workers: int | None = typer.Option(
-        None, "--workers", help="Local Ray worker processes (default: all cores)"
+        None, "--workers", metavar="N", help="Local Ray worker processes (default: all cores)"
     ),
     out: Path | None = typer.Option(
-        None, "--out", help="Output folder (default sweeps/<name>/); reuse it to resume"
+        None, "--out", metavar="DIR", help="Output folder (default sweeps/<name>/); reuse it to resume"
     ),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="On resume, run failed replicas again"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar"),
     force: bool = typer.Option(False, "--force", help="Replace another sweep's results in --out"),
-    max_memory: str | None = typer.Option(None, "--max-memory", help=MAX_MEMORY_HELP),
-    max_time: str | None = typer.Option(None, "--max-time", help=MAX_TIME_HELP),
+    max_memory: str | None = typer.Option(None, "--max-memory", metavar="SIZE", help=MAX_MEMORY_HELP),
+    max_time: str | None = typer.Option(None, "--max-time", metavar="DURATION", help=MAX_TIME_HELP),
 ) -> None:
     """Run a parameter sweep on Ray: one row per point x replica, P10/P50/P90 per point; resumable."""
+    from rich.console import Console
+
     from megacluster.sweep.plan import plan_from_file
     from megacluster.sweep.runner import execute
     from megacluster.sweep.tables import missing_report, render_summary

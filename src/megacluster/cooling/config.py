@@ -70,6 +70,13 @@ class SiteConfig(Frozen):
 
     name: str = Field(default="", description="Readable location")
     climate: str | ClimateNormals = Field(default="memphis", description="Climate catalog id or normals")
+    utc_offset_h: float | None = Field(
+        default=None,
+        ge=-12,
+        le=14,
+        description="Local standard time minus UTC [h] (default: the climate's; 0 for inline normals). The "
+        "simulation clock runs in local standard time; outputs are stamped in UTC",
+    )
 
     @field_validator("climate", mode="before")
     @classmethod
@@ -91,6 +98,14 @@ class SiteConfig(Frozen):
         if isinstance(self.climate, str) and self.climate not in catalog.climates():
             raise ValueError(unknown_choice_message("climate", self.climate, catalog.climates()))
         return self
+
+    def utc_offset_hours(self) -> float:
+        """Local standard time minus UTC: given, or the climate's (0 for inline normals). [h]"""
+        if self.utc_offset_h is not None:
+            return self.utc_offset_h
+        if isinstance(self.climate, str):
+            return catalog.climates()[self.climate].utc_offset_h
+        return 0.0
 
     def normals(self) -> ClimateNormals:
         """The monthly normals, from the catalog or inline."""

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,11 +129,23 @@ def prepare(scenario: Scenario) -> PreparedRun:
     return PreparedRun(scenario=scenario, grid=grid, fleets=fleets, perf=perf, job=job)
 
 
-def simulate(scenario: Scenario, seed: int | None = None, replicas: int | None = None) -> Results:
-    """Simulate a scenario: every replica from one seed; the same seed gives the same results."""
+def simulate(
+    scenario: Scenario,
+    seed: int | None = None,
+    replicas: int | None = None,
+    *,
+    on_replica: Callable[[], None] | None = None,
+) -> Results:
+    """Simulate a scenario: every replica from one seed; the same seed gives the same results.
+
+    ``on_replica`` is called after each replica (a progress bar's hook; it cannot change the results).
+    """
     seed = scenario.simulation.seed if seed is None else seed
     replicas = scenario.simulation.replicas if replicas is None else replicas
     prepared = prepare(scenario)
-    children = np.random.SeedSequence(seed).spawn(replicas)
-    runs = [prepared.replica(np.random.default_rng(c)) for c in children]
+    runs = []
+    for child in np.random.SeedSequence(seed).spawn(replicas):
+        runs.append(prepared.replica(np.random.default_rng(child)))
+        if on_replica is not None:
+            on_replica()
     return prepared.results(runs, seed)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -50,11 +51,14 @@ class _Evaluator:
         self.block = self.fleets[0].server.gpus_per_server
         self.climate = scenario.site.normals()
         self.runs = 0
+        self.on_run: Callable[[], None] | None = None
 
     def plant(self, generators: int, battery_mwh: float | None) -> PlantResult:
         """The plant with ``generators`` units and, if given, a battery of ``battery_mwh``. [MWh]"""
         power = candidate_power(self.scenario.power, self.unit, generators, battery_mwh, self.reserve_units)
         self.runs += 1
+        if self.on_run is not None:
+            self.on_run()
         return simulate_plant(
             power,
             self.scenario.facility,
@@ -83,6 +87,7 @@ def size_plant(
     max_battery_mwh: float = 20_000.0,
     seed: int | None = None,
     reserve_units: int = 1,
+    on_run: Callable[[], None] | None = None,
 ) -> SizingResult:
     """Fewest ``unit`` generators that, with the scenario's grid and battery, keep ``target_gpus`` GPUs on
     (never capped, never idled) at every step of the horizon; optionally, for 1..``battery_tradeoffs`` fewer
@@ -94,6 +99,7 @@ def size_plant(
     ev = _Evaluator(
         scenario, target_gpus, unit_id, scenario.simulation.seed if seed is None else seed, reserve_units
     )
+    ev.on_run = on_run  # a progress bar's hook, called after each plant simulation
     probe = ev.plant(0, None)
     peak = int(np.argmax(probe.demand_full_mw))
     rating = catalog.generators()[unit_id].rating_mw

@@ -121,9 +121,17 @@ def _date_of(day: float | None, grid: TimeGrid) -> str | None:
     return (dt.datetime.combine(grid.start, dt.time()) + dt.timedelta(days=day)).date().isoformat()
 
 
-def _timeseries(run: ReplicaRun, runs: Sequence[ReplicaRun], grid: TimeGrid) -> pd.DataFrame:
+def utc_times(local: Any, utc_offset_h: float) -> pd.DatetimeIndex:
+    """Local standard times (the simulation clock) as UTC-aware timestamps."""
+    naive = pd.to_datetime(local) - pd.Timedelta(hours=utc_offset_h)
+    return pd.DatetimeIndex(naive).tz_localize("UTC")
+
+
+def _timeseries(
+    run: ReplicaRun, runs: Sequence[ReplicaRun], grid: TimeGrid, utc_offset_h: float
+) -> pd.DataFrame:
     p = run.plant
-    columns: dict[str, Any] = {"time": pd.to_datetime(grid.times)}
+    columns: dict[str, Any] = {"time": utc_times(grid.times, utc_offset_h)}
     columns.update(p.columns())
     columns["job_gpus"] = run.job_gpus
     if run.job is not None:
@@ -137,9 +145,9 @@ def _timeseries(run: ReplicaRun, runs: Sequence[ReplicaRun], grid: TimeGrid) -> 
     return pd.DataFrame(columns)
 
 
-def _events(runs: Sequence[ReplicaRun], grid: TimeGrid) -> pd.DataFrame:
+def _events(runs: Sequence[ReplicaRun], grid: TimeGrid, utc_offset_h: float) -> pd.DataFrame:
     frames = []
-    origin = pd.Timestamp(grid.start)
+    origin = utc_times([pd.Timestamp(grid.start)], utc_offset_h)[0]
     for i, run in enumerate(runs):
         if run.job is None:
             continue
@@ -153,7 +161,7 @@ def _events(runs: Sequence[ReplicaRun], grid: TimeGrid) -> pd.DataFrame:
         return pd.DataFrame(
             {
                 "replica": [],
-                "time": [],
+                "time": pd.DatetimeIndex([], tz="UTC"),
                 "time_s": [],
                 "kind": [],
                 "cause": [],
@@ -218,9 +226,12 @@ def assemble(
         step_s=grid.dt_s,
     )
     summary = Summary.model_validate(tree)
-    timeseries = _timeseries(runs[0], runs, grid)
-    lines = power_story_lines(summary, timeseries)
+    offset_h = scenario.site.utc_offset_hours()
+    timeseries = _timeseries(runs[0], runs, grid, offset_h)
+    lines = power_story_lines(summary, timeseries, offset_h)
     summary = summary.model_copy(
         update={"power_story": summary.power_story.model_copy(update={"lines": tuple(lines)})}
     )
-    return Results(scenario=scenario, summary=summary, timeseries=timeseries, events=_events(runs, grid))
+    return Results(
+        scenario=scenario, summary=summary, timeseries=timeseries, events=_events(runs, grid, offset_h)
+    )

@@ -21,8 +21,16 @@ def _hours(h: float) -> str:
     return f"{h:,.1f}" if h < 10 else f"{h:,.0f}"
 
 
-def _opening(ts: pd.DataFrame) -> str:
-    first = ts["time"].iloc[0]
+def local_times(times: pd.Series, utc_offset_h: float) -> pd.Series:
+    """UTC-aware timestamps as the site's local standard time (naive), for calendar days and months."""
+    utc = pd.to_datetime(times)
+    if utc.dt.tz is not None:
+        utc = utc.dt.tz_convert("UTC").dt.tz_localize(None)
+    return utc + pd.Timedelta(hours=utc_offset_h)
+
+
+def _opening(ts: pd.DataFrame, utc_offset_h: float) -> str:
+    first = local_times(ts["time"].iloc[:1], utc_offset_h).iloc[0]
     supply = f"On {first.date()} the site had {ts['supply_capacity_mw'].iloc[0]:.0f} MW of supply"
     if "demand_full_mw" not in ts:
         return supply + "."
@@ -82,11 +90,12 @@ def _supply_lines(summary: Summary) -> list[str]:
     return lines
 
 
-def power_story_lines(summary: Summary, ts: pd.DataFrame) -> list[str]:
-    """Sentences on the supply, installed vs powered GPUs, generators, battery, permits and homes."""
+def power_story_lines(summary: Summary, ts: pd.DataFrame, utc_offset_h: float = 0.0) -> list[str]:
+    """Sentences on the supply, installed vs powered GPUs, generators, battery, permits and homes (dates and
+    times in the site's local standard time)."""
     if ts.empty:
         return []
-    lines = [_opening(ts), *_shortfall_lines(summary), *_supply_lines(summary)]
+    lines = [_opening(ts, utc_offset_h), *_shortfall_lines(summary), *_supply_lines(summary)]
     homes = summary.homes_equivalent
     energy = summary.energy_mwh.total
     if energy:
@@ -97,9 +106,10 @@ def power_story_lines(summary: Summary, ts: pd.DataFrame) -> list[str]:
     return lines
 
 
-def monthly_table(ts: pd.DataFrame) -> pd.DataFrame:
-    """Month by month, means: installed and powered GPUs, supply, demand, grid and generators. [-, MW]"""
-    by_time = ts.set_index("time")
+def monthly_table(ts: pd.DataFrame, utc_offset_h: float = 0.0) -> pd.DataFrame:
+    """Month by month (local calendar months), means: installed and powered GPUs, supply, demand, grid and
+    generators. [-, MW]"""
+    by_time = ts.assign(time=local_times(ts["time"], utc_offset_h).to_numpy()).set_index("time")
     cols: dict[str, Any] = {
         "gpus_installed_mean": by_time["gpus_installed"].resample("MS").mean(),
         "gpus_powered_mean": by_time["gpus_powered"].resample("MS").mean(),

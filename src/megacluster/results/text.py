@@ -35,7 +35,7 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
     console.print("[bold]Power[/bold]")
     for line in s.power_story.lines:
         console.print(f"  {line}")
-    monthly = monthly_table(results.timeseries)
+    monthly = monthly_table(results.timeseries, results.scenario.site.utc_offset_hours())
     table = Table(title="Month by month (means)", show_header=True)
     for col in ["month", "installed", "powered", "supply MW", "facility MW", "grid MW", "gen. MW"]:
         table.add_column(col, justify="right")
@@ -56,7 +56,7 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
         for line in training_lines(s.training, s.replicas):
             console.print(f"  {line}")
     if out_dir is not None:
-        console.print(f"Results written to {out_dir}/")
+        console.print(f"Results written to {out_dir}/ — the report: {out_dir / 'report.html'}")
 
 
 def training_lines(t: TrainingSummary, replicas: int) -> list[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from megacluster.results.assemble import Results
+from megacluster.results.columns import EVENTS_COLUMNS, TIMESERIES_COLUMNS, arrow_table
 from megacluster.results.outdir import FILE_MODE
 from megacluster.scenario.load import scenario_to_toml
 
@@ -56,9 +57,20 @@ def write_run_files(
     """Write summary.json, timeseries.parquet, events.parquet, scenario.toml (+ extra text files) into
     ``folder`` — a staging folder of :func:`megacluster.results.outdir.write_output`, which makes the whole
     folder appear atomically. [-]"""
+    import pyarrow.parquet as pq
+
     (folder / "summary.json").write_text(summary_json(results), encoding="utf-8")
-    results.timeseries.to_parquet(folder / "timeseries.parquet", index=False)
-    results.events.to_parquet(folder / "events.parquet", index=False)
+    provenance = {
+        "megacluster_version": results.summary.megacluster_version,
+        "summary_schema_version": results.summary.schema_version,
+        "scenario": results.summary.scenario,
+        "scenario_sha256": results.summary.scenario_sha256,
+        "seed": str(results.summary.seed),
+    }
+    pq.write_table(
+        arrow_table(results.timeseries, TIMESERIES_COLUMNS, provenance), folder / "timeseries.parquet"
+    )
+    pq.write_table(arrow_table(results.events, EVENTS_COLUMNS, provenance), folder / "events.parquet")
     (folder / "scenario.toml").write_text(scenario_to_toml(results.scenario), encoding="utf-8")
     for name, render in (extra_files or {}).items():
         (folder / name).write_text(render(results), encoding="utf-8")

@@ -9,7 +9,6 @@ import itertools
 import re
 import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +23,11 @@ from megacluster.errors import (
     read_text_file,
     unknown_choice_message,
 )
+from megacluster.scenario.presets import preset_names, preset_text
 from megacluster.scenario.schema import Scenario
 from megacluster.units import safe_name_from
 
 _MAX_EXTENDS_DEPTH = 8
-
-
-def preset_names() -> list[str]:
-    """Names of the shipped presets."""
-    folder = resources.files("megacluster.scenario").joinpath("presets")
-    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
-
-
-def preset_text(name: str) -> str:
-    """The TOML text of a preset; InputError naming the valid presets if unknown."""
-    if name not in preset_names():
-        raise InputError(None, None, unknown_choice_message("preset", name, preset_names()))
-    return (
-        resources.files("megacluster.scenario")
-        .joinpath("presets")
-        .joinpath(f"{name}.toml")
-        .read_text("utf-8")
-    )
 
 
 def _parse(text: str, label: str) -> dict[str, Any]:

@@ -110,6 +110,21 @@ def _probe_gcs(host: str, port: int, timeout_s: float) -> None:
         channel.close()
 
 
+RAY_MISSING = (
+    "sweeps run on Ray, which is an optional extra: install it with "
+    "pip install 'megacluster[sweep]' (or, in a checkout, uv sync --extra sweep)"
+)
+
+
+def import_ray() -> Any:
+    """The ``ray`` module; InputError saying how to install it when it is missing."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError("sweep", None, RAY_MISSING) from None
+    return ray
+
+
 @contextmanager
 def ray_session(address: str | None, workers: int) -> Iterator[None]:
     """Connect to Ray (or reuse the connection the caller already has); disconnect only what we opened."""
@@ -118,7 +133,7 @@ def ray_session(address: str | None, workers: int) -> Iterator[None]:
         # local workers run this very interpreter (megacluster is installed in it): no need for Ray's
         # 'uv run' hook, which would copy the working folder and build a fresh environment for the workers
         os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
-    import ray
+    ray = import_ray()
 
     if ray.is_initialized():
         yield

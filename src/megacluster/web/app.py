@@ -26,6 +26,7 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from megacluster._version import __version__
@@ -119,7 +120,7 @@ def create_app(limits: Limits | None = None, simulator: Simulator | None = None)
     """
     limits = limits or Limits()
     slots = RunSlots(limits.max_concurrent)
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc served from the installed package: no CDN, works offline
         title="megacluster",
         version=__version__,
         description="Simulate giant AI-training campuses: presets, runs, a dashboard. Errors are JSON "
