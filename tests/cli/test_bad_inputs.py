@@ -77,6 +77,12 @@ def test_bad_scenario(command: str, path: Path) -> None:
         assert "would need" in line and "limit" in line, line  # the estimate and the limit are named
 
 
+def test_every_corpus_folder_is_there() -> None:
+    """An empty folder (e.g. one that git ignores) would silently skip its tests."""
+    counts = {"scenarios": len(SCENARIOS), "specs": len(SPECS), "runs": len(RUNS), "sweeps": len(SWEEPS)}
+    assert all(n >= 3 for n in counts.values()), counts
+
+
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("command", ["estimate", "plan"])
 def test_bad_spec(command: str, path: Path) -> None:
