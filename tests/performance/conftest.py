@@ -32,6 +32,7 @@ def gpt3_spec() -> TrainingSpec:
         sequence_parallel=True,
         zero_stage=0,
         precision="fp16",
+        fused_attention=False,  # Korthikanti et al. 2022 ran unfused attention (the 2021-22 Megatron stack)
     )
 
 

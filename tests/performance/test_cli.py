@@ -130,6 +130,24 @@ def test_validate_json(app: typer.Typer) -> None:
     assert out["median_abs_error"] <= 0.10
 
 
+def test_validate_markdown_is_the_docs_table(app: typer.Typer) -> None:
+    res = runner.invoke(app, ["validate", "--markdown"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert lines[0] == "| run | predicted [s] | measured [s] | error | predicted MFU |"
+    assert lines[2].startswith("| N21-T1-1 | 3.674 | 3.528 | +4.2% |")
+    assert lines[-1].startswith("Median \\|error\\| **") and "over 37 runs" in lines[-1]
+
+
+def test_calibrate_out_must_be_a_new_file_in_an_existing_folder(app: typer.Typer, tmp_path: Path) -> None:
+    runs = tmp_path / "runs.csv"
+    runs.write_text(default_runs_path().read_text(encoding="utf-8"), encoding="utf-8")
+    for out, expected in ((tmp_path, "not a folder"), (tmp_path / "no" / "o.toml", "does not exist")):
+        res = runner.invoke(app, ["calibrate", "--runs", str(runs), "--out", str(out)])
+        assert res.exit_code == 2 and expected in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.csv"]  # nothing written
+
+
 def test_validate_fails_a_tight_target(app: typer.Typer) -> None:
     res = runner.invoke(app, ["validate", "--max-median-error", "0.001"])
     assert res.exit_code == 1

@@ -12,6 +12,9 @@ from megacluster.errors import InputError
 from megacluster.performance.engine_api import geometry_of, job_performance, spec_for_model
 from megacluster.performance.flops import model_flop_per_step
 from megacluster.performance.layout import ParallelLayout
+from megacluster.performance.params import hardware
+from megacluster.performance.plan import rank, search_space
+from megacluster.performance.step_time import evaluate
 
 
 @pytest.mark.parametrize(
@@ -173,17 +176,22 @@ def test_a_one_gpu_replica_with_no_gpus_does_nothing() -> None:
 
 
 def test_the_engine_search_leaves_gpus_idle_rather_than_fail() -> None:
-    # 1,000 GPUs: no exact layout of 126 layers / 128 heads fills them; the engine's search uses fewer
-    perf = job_performance(models()["llama3-405b"], "h100-sxm", 1000, 2048, "bf16")
-    assert perf.replica_gpus * (perf.layout.dp or 0) <= 1000
-    assert perf.mfu == pytest.approx(perf.model_flop_per_s / (1000 * 989.4e12), rel=1e-12)
+    shape = models()["llama3-405b"]
+    g, hw = geometry_of(shape), hardware("h100-sxm")
+    with pytest.raises(InputError):  # 997 is prime: no tp x pp x cp x dp of 126 layers fills it exactly
+        search_space(g, hw, 997, 2048)
+    perf = job_performance(shape, "h100-sxm", 997, 2048, "bf16")
+    assert perf.replica_gpus * (perf.layout.dp or 0) <= 997
+    assert perf.mfu == pytest.approx(perf.model_flop_per_s / (997 * 989.4e12), rel=1e-12)
 
 
 def test_spec_for_a_catalog_model_keeps_its_shape() -> None:
     shape = models()["grok3-proxy"]
     spec = spec_for_model(shape, "gb200", 4096, 1024, "fp8")
-    assert (spec.id, spec.model, spec.params_b) == (shape.id, shape.name, shape.params_b)
-    assert (spec.layers, spec.hidden, spec.heads, spec.kv_heads) == (96, shape.hidden, 128, 8)
+    # issue 12 item 5: the spec's count is the one derived from the shape (within 2 % of the declared one)
+    assert (spec.id, spec.model, spec.params_b) == (shape.id, shape.name, shape.total_params() / 1e9)
+    assert spec.params_b == pytest.approx(shape.params_b, rel=0.02)
+    assert (spec.layers, spec.hidden, spec.heads, spec.kv_heads) == (120, shape.hidden, 128, 8)
     assert (spec.ffn_hidden, spec.seq_len, spec.vocab) == (shape.ffn_hidden, 8192, shape.vocab)
     assert (spec.moe_experts, spec.moe_top_k, spec.moe_ffn_hidden) == (
         16,
@@ -192,3 +200,41 @@ def test_spec_for_a_catalog_model_keeps_its_shape() -> None:
     )
     assert (spec.gpu, spec.gpus, spec.global_batch, spec.precision) == ("gb200", 4096, 1024, "fp8")
     assert spec.tp is None and spec.dp is None
+
+
+def test_the_derived_replica_count_is_whole() -> None:
+    shape = models()["gpt3-175b"]
+    derived = job_performance(shape, "h100-sxm", 1000, 512, "bf16", ParallelLayout(tp=8, pp=8))
+    given = job_performance(shape, "h100-sxm", 1000, 512, "bf16", ParallelLayout(tp=8, pp=8, dp=15))
+    assert derived.step_time_s == given.step_time_s and derived.model_flop_per_s == given.model_flop_per_s
+
+
+def test_derived_switches_follow_tp_and_zero() -> None:
+    shape = models()["gpt3-175b"]
+    two = job_performance(shape, "h100-sxm", 128, 512, "bf16", ParallelLayout(tp=2, pp=8))
+    assert two.layout.sequence_parallel is True  # any tensor parallelism
+    assert two.layout.zero_stage == 1 and two.layout.dp_overlap is True  # ZeRO-1 overlaps by default
+
+
+def test_a_one_gpu_job() -> None:
+    perf = job_performance(models()["gpt3-175b"], "h200-sxm", 1, 16, "bf16", ParallelLayout(recompute="full"))
+    assert perf.replica_gpus == 1 and perf.layout.dp == 1 and perf.model_flop_per_s > 0
+
+
+def test_fp8_job_figures() -> None:
+    shape = models()["llama3-405b"]
+    perf = job_performance(shape, "h100-sxm", 2048, 512, "fp8", layout=ParallelLayout(tp=8, pp=16))
+    assert perf.mfu == pytest.approx(perf.model_flop_per_s / (2048 * 1978.9e12), rel=1e-12)  # fp8 peak
+    flop_per_step = float(model_flop_per_step(geometry_of(shape), 512.0)[0])
+    assert perf.model_flop_per_s == pytest.approx(flop_per_step / perf.step_time_s, rel=1e-12)
+
+
+def test_the_engine_plans_at_the_jobs_precision() -> None:
+    shape = models()["gpt3-175b"]
+    g, hw = geometry_of(shape), hardware("h100-sxm")
+    space = search_space(g, hw, 128, 128, ragged=True)
+    out = evaluate(g, hw, space, "fp8")
+    best = int(rank(out, 1)[0])
+    perf = job_performance(shape, "h100-sxm", 128, 128, "fp8")  # bf16 or fp16 would pick others
+    assert perf.step_time_s == float(out["step_time_s"][best])
+    assert perf.layout.tp == space.row(best)["tp"] and perf.layout.pp == space.row(best)["pp"]

@@ -33,9 +33,9 @@ def test_blank_knobs_are_searched(gpt3_spec: TrainingSpec) -> None:
     )
     lay, blanks = candidate_layouts(blank, hardware("a100-sxm4-80gb"))
     assert blanks == ["micro_batch", "virtual_stages", "recompute", "sequence_parallel", "zero_stage"]
-    # micro-batches divide the 48 sequences per replica; interleaving 1..8 with 8 x v <= 96 layers
+    # micro-batches divide the 48 sequences per replica; no interleaving: a bubble of 7/48 < 1/4 (issue 18)
     expected = set(
-        itertools.product([1, 2, 3, 4, 6, 8, 12, 16, 24, 48], range(1, 9), [0, 1, 2], [0, 1], [0, 1, 2, 3])
+        itertools.product([1, 2, 3, 4, 6, 8, 12, 16, 24, 48], [1], [0, 1, 2], [0, 1], [0, 1, 2, 3])
     )
     got = set(zip(lay.mb, lay.v, lay.recompute, lay.sp, lay.zero, strict=True))
     assert got == expected and len(lay) == len(expected)
@@ -62,7 +62,7 @@ def test_micro_batches_stop_at_64_and_one_stage_does_not_interleave(gpt3_spec: T
     lay, _ = candidate_layouts(spec, hardware("a100-sxm4-80gb"))
     assert set(np.unique(lay.mb)) == {1, 2, 4, 8, 16, 32, 64}  # 128 per replica, at most 64
     assert set(np.unique(lay.v)) == {1}
-    few = _spec(gpt3_spec, virtual_stages=None, layers=24, pp=8)
+    few = _spec(gpt3_spec, virtual_stages=None, layers=24, pp=8, global_batch=16)  # bubble 7/16 > 1/4
     assert set(np.unique(candidate_layouts(few, hardware("a100-sxm4-80gb"))[0].v)) == {1, 2, 3}  # 8 x 3 = 24
 
 
@@ -118,7 +118,7 @@ def test_estimate_figures_and_json(gpt3_spec: TrainingSpec) -> None:
     assert est.tflops_per_gpu == float(out["tflops_per_gpu"][0])
     assert (est.mfu, est.hfu) == (float(out["mfu"][0]), float(out["hfu"][0]))
     assert est.memory_per_gpu_gib == pytest.approx(float(mem["total"][0]) / GIB, rel=1e-12)
-    for kind in ("weights", "grads", "optimizer", "activations"):
+    for kind in ("weights", "grads", "optimizer", "activations", "workspace"):
         assert est.memory_gib[kind] == pytest.approx(float(mem[kind][0]) / GIB, rel=1e-12)
     assert list(est.breakdown) == list(BREAKDOWN_KEYS)
     as_json = est.to_dict()
@@ -130,12 +130,14 @@ def test_estimate_figures_and_json(gpt3_spec: TrainingSpec) -> None:
         "memory_per_gpu_gib": est.memory_per_gpu_gib,
         "fits": True,
         "breakdown": est.breakdown,
+        "breakdown_share": {k: v / est.step_time_s for k, v in est.breakdown.items()},
         "layout": {
             "tp": 8,
             "pp": 8,
             "dp": 1,
             "cp": 1,
             "ep": 1,
+            "etp": None,
             "virtual_stages": 3,
             "micro_batch": 1,
             "global_batch": 64,
@@ -149,3 +151,30 @@ def test_estimate_figures_and_json(gpt3_spec: TrainingSpec) -> None:
         "hfu": est.hfu,
         "memory_gib": est.memory_gib,
     }
+
+
+def test_two_stages_interleave_and_two_way_tensor_parallel_may_use_sp(gpt3_spec: TrainingSpec) -> None:
+    spec = _spec(
+        gpt3_spec, virtual_stages=None, sequence_parallel=None, tp=2, pp=2, dp=16, layers=8, global_batch=32
+    )  # 2 sequences per replica: a bubble of 1/2, so interleaving is tried (issue 18)
+    lay, _ = candidate_layouts(spec, hardware("a100-sxm4-80gb"))
+    assert set(np.unique(lay.v)) == {1, 2, 3, 4}  # 2 x 4 = 8 layers
+    assert set(np.unique(lay.sp)) == {0, 1}
+
+
+def test_micro_batch_of_64_is_the_largest(gpt3_spec: TrainingSpec) -> None:
+    spec = _spec(gpt3_spec, micro_batch=None, global_batch=130, tp=8, pp=8, dp=1)
+    lay, _ = candidate_layouts(spec, hardware("a100-sxm4-80gb"))
+    assert set(np.unique(lay.mb)) == {1, 2, 5, 10, 13, 26}  # 65 and 130 divide 130 but exceed 64
+
+
+def test_the_specs_network_bandwidth_is_used(gpt3_spec: TrainingSpec) -> None:
+    spec = _spec(gpt3_spec, dp=8, gpus=512, global_batch=512)
+    slow = _spec(gpt3_spec, dp=8, gpus=512, global_batch=512, scaleout_gb_s_per_gpu=1.0)
+    assert estimate(slow).breakdown["dp_comm"] > 10 * estimate(spec).breakdown["dp_comm"]
+
+
+def test_chosen_and_json_values_are_plain(gpt3_spec: TrainingSpec) -> None:
+    est = estimate(_spec(gpt3_spec, recompute=None))
+    assert type(est.chosen["recompute"]) is str
+    assert type(est.to_dict()["layout"]["recompute"]) is str

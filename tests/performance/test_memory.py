@@ -160,8 +160,9 @@ def test_activations_with_context_parallel_and_micro_batches(g175: Geometry) -> 
 
 def test_fused_attention_stores_no_scores(g175: Geometry) -> None:
     fused = Layout.build(**{**_layout(8, 0, 0).__dict__, "fused": 1})
-    # Korthikanti et al. 2022 Eq. 2 without the 5 a s / (h t) term of the attention scores: 10 + 24/8
-    assert float(activation_bytes_per_layer(g175, fused, np.zeros(1))[0]) == pytest.approx(SBH * 13)
+    # issue 18: FlashAttention keeps Q, K, V (2 B each) and the output, no scores and no dropout masks: the
+    # norm, QKV and FFN inputs 8 + (Q 2 + K, V 4 + output 2 + FFN 4 x 4h/h) / 8 = 11
+    assert float(activation_bytes_per_layer(g175, fused, np.zeros(1))[0]) == pytest.approx(SBH * 11)
 
 
 def test_gated_ffn_activations(g175: Geometry) -> None:
@@ -178,7 +179,8 @@ def test_full_recompute_with_sequence_parallel_splits_the_inputs(g175: Geometry)
 
 def test_activations_in_flight_on_the_first_stage(g175: Geometry) -> None:
     # 1F1B: the first stage holds pp micro-batches (fewer if there are fewer), 1 + (p-1)/(p v) more when
-    # interleaved (Narayanan et al. 2021); plus the fp32 logits of one micro-batch (8 B per token and word)
+    # interleaved (Narayanan et al. 2021); the fp32 logits of one micro-batch (8 B per token and word) only
+    # with one stage (issue 18: they live on the last stage, which holds a single micro-batch)
     per_layer = float(activation_bytes_per_layer(g175, _layout(8, 1, 1), np.ones(1))[0])
     logits = 8.0 * S * B * g175.vocab / 8
     for pp, v, gb, in_flight in [
@@ -191,7 +193,7 @@ def test_activations_in_flight_on_the_first_stage(g175: Geometry) -> None:
         layers = 96 / pp
         mem = memory_per_gpu(g175, lay, "fp16")
         assert float(mem["activations"][0]) == pytest.approx(
-            per_layer * layers * in_flight + logits, rel=1e-12
+            per_layer * layers * in_flight + (logits if pp == 1 else 0.0), rel=1e-12
         )
 
 
@@ -200,8 +202,7 @@ def test_full_recompute_needs_one_layer_of_working_activations(g175: Geometry) -
     mem = memory_per_gpu(g175, lay, "fp16")
     stored = 2 * SBH / 8 * 12 * 8  # layer inputs of 12 layers for 8 micro-batches in flight
     working = SBH * (34 + 5 * A * S / H) / 8  # one layer's activations during its recomputation
-    logits = 8.0 * S * g175.vocab / 8
-    assert float(mem["activations"][0]) == pytest.approx(stored + working + logits, rel=1e-12)
+    assert float(mem["activations"][0]) == pytest.approx(stored + working, rel=1e-12)  # logits: last stage
 
 
 def test_zero_stage_memory_by_hand(g175: Geometry) -> None:
@@ -214,8 +215,8 @@ def test_zero_stage_memory_by_hand(g175: Geometry) -> None:
     # ZeRO-3 shards the weights but gathers two layers at a time (the one running, the one prefetched)
     gathered = 2 * dense / 8 * 2
     np.testing.assert_allclose(mem["weights"], [2 * p, 2 * p, 2 * p, 2 * p / 64 + gathered], rtol=1e-12)
-    total = mem["weights"] + mem["grads"] + mem["optimizer"] + mem["activations"]
-    np.testing.assert_allclose(mem["total"], total, rtol=1e-15)
+    total = mem["weights"] + mem["grads"] + mem["optimizer"] + mem["activations"] + mem["workspace"]
+    np.testing.assert_allclose(mem["total"], total, rtol=1e-15)  # issue 18: and 2 GiB of workspace
 
 
 def test_checkpoint_size_of_a_parameter_count() -> None:
@@ -224,3 +225,71 @@ def test_checkpoint_size_of_a_parameter_count() -> None:
     for bad in (-1.0, float("nan")):
         with pytest.raises(ValueError, match="non-negative"):
             checkpoint_bytes_for(bad)
+
+
+def test_two_pipeline_stages_hold_one_embedding_each(g175: Geometry) -> None:
+    dense, _ = layer_params(g175)
+    got = params_per_gpu(g175, _lay(pp=2))
+    assert float(got[0]) == 48 * dense + g175.vocab * g175.hidden
+    assert replace(g175, tied=True).params() == g175.params() - g175.vocab * g175.hidden
+
+
+def test_moe_activations_follow_the_active_ffn_width() -> None:
+    moe = Geometry(4, 1024, 16, 16, 64, 4096, False, 2048, 32000, 8, 2, 1536, False)
+    lay = Layout.build(**{**_layout(1, 0, 1).__dict__})
+    sbh = 2048 * 1024
+    # 10 + 8 + 4 x (top_k x moe_ffn) / h bytes per token and hidden unit: 10 + 8 + 4 x 3 = 30
+    assert float(activation_bytes_per_layer(moe, lay, np.ones(1))[0]) == sbh * 30
+
+
+def test_attention_scores_scale_with_the_micro_batch(g175: Geometry) -> None:
+    one = float(activation_bytes_per_layer(g175, _layout(8, 0, 0), np.zeros(1))[0])
+    two = Layout.build(**{**_layout(8, 0, 0).__dict__, "mb": 2})
+    assert float(activation_bytes_per_layer(g175, two, np.zeros(1))[0]) == 2 * one
+    fused = Layout.build(**{**_layout(8, 0, 0).__dict__, "fused": 1})
+    assert float(activation_bytes_per_layer(g175, fused, np.zeros(1))[0]) == SBH * 11  # no scores (issue 18)
+
+
+def test_two_interleaved_chunks_add_half_a_stage_of_activations(g175: Geometry) -> None:
+    per_layer = float(activation_bytes_per_layer(g175, _layout(8, 1, 1), np.ones(1))[0])
+    mem = memory_per_gpu(g175, _lay(tp=8, pp=4, v=2, gb=64, recompute=1, sp=1), "fp16")
+    in_flight = 4 * (1 + 3 / 8)  # 1 + (p - 1) / (p v); the logits sit on the last stage (issue 18)
+    assert float(mem["activations"][0]) == pytest.approx(per_layer * 24 * in_flight, rel=1e-12)
+
+
+def test_logits_memory_per_micro_batch_and_context_rank(g175: Geometry) -> None:
+    base = {"tp": 8, "pp": 1, "gb": 64, "recompute": 2, "sp": 1}  # one stage: it holds the logits (issue 18)
+
+    def logits(**changes: float) -> float:
+        lay = _lay(**{**base, **changes})
+        mem = memory_per_gpu(g175, lay, "fp16")
+        stored = activation_bytes_per_layer(g175, lay, lay.recompute) * 96
+        working = activation_bytes_per_layer(g175, lay, np.zeros(1))
+        return float((mem["activations"] - stored - working)[0])
+
+    # fp32 logits and their gradient: 8 B per token of the micro-batch on this GPU and word of its share
+    assert logits() == pytest.approx(8.0 * S * g175.vocab / 8, rel=1e-12)
+    assert logits(mb=2) == pytest.approx(8.0 * 2 * S * g175.vocab / 8, rel=1e-12)
+    assert logits(cp=2) == pytest.approx(8.0 * S / 2 * g175.vocab / 8, rel=1e-12)
+
+
+def test_zero3_gathers_two_layers_of_experts_too() -> None:
+    moe = Geometry(4, 1024, 16, 16, 64, 4096, False, 2048, 32000, 8, 2, 2048, False)
+    dense, expert = layer_params(moe)
+    lay = _lay(tp=2, dp=8, ep=4, gb=8, zero=3)
+    p = float(params_per_gpu(moe, lay)[0])
+    weights = float(memory_per_gpu(moe, lay, "bf16")["weights"][0])
+    assert weights == pytest.approx(2 * p / 8 + 2 * (dense / 2 + expert / 8) * 2, rel=1e-12)
+
+
+def test_checkpoint_refuses_a_negative_count() -> None:
+    with pytest.raises(ValueError) as exc:
+        checkpoint_bytes_for(-1.0)
+    assert str(exc.value) == "params must be a non-negative number"
+
+
+def test_memory_defaults_to_bf16(g175: Geometry) -> None:
+    lay = _lay(tp=8, pp=8, gb=64, recompute=1, sp=1)
+    default, bf16 = memory_per_gpu(g175, lay), memory_per_gpu(g175, lay, "bf16")
+    assert all(float(default[k][0]) == float(bf16[k][0]) for k in bf16)
+    assert float(bf16["grads"][0]) == 2 * float(memory_per_gpu(g175, lay, "fp16")["grads"][0])  # fp32 grads

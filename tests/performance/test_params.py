@@ -13,7 +13,7 @@ def test_h100_on_ndr400_in_model_units() -> None:
     assert (hw.accelerator, hw.network) == ("h100-sxm", "ib-ndr400")
     assert hw.peak16_flop_s == pytest.approx(989.4e12, rel=1e-15)  # H100 SXM datasheet, dense BF16
     assert hw.peak8_flop_s == pytest.approx(1978.9e12, rel=1e-15)
-    assert hw.hbm_bytes == pytest.approx(80e9, rel=1e-15)  # 80 GB HBM3 at 3.35 TB/s
+    assert hw.hbm_bytes == pytest.approx(80 * 2**30, rel=1e-15)  # '80 GB' of HBM3 = 80 GiB, at 3.35 TB/s
     assert hw.hbm_bytes_s == pytest.approx(3.35e12, rel=1e-15)
     assert hw.scaleup_bytes_s == pytest.approx(450e9, rel=1e-15)  # 900 GB/s NVLink, both directions
     assert hw.domain_gpus == 8
@@ -63,8 +63,8 @@ def test_an_accelerator_without_efficiencies_is_an_input_error(monkeypatch: pyte
     known = {k: v for k, v in efficiencies().items() if k != "h100-sxm"}
     monkeypatch.setattr("megacluster.performance.params.efficiencies", lambda: known)
     with pytest.raises(InputError, match="unknown accelerator 'h100-sxm'") as exc:
-        hardware("h100-sxm")
-    assert exc.value.field == "gpu"
+        hardware("h100-sxm", file="spec.toml")
+    assert exc.value.field == "gpu" and exc.value.file == "spec.toml"
 
 
 @pytest.mark.parametrize(

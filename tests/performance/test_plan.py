@@ -85,7 +85,8 @@ def test_expert_parallel_degrees_divide_the_replicas_and_the_experts() -> None:
     combos = degree_combos(_geo(experts=8), 16, 64)
     eps = {c[4] for c in combos if c[3] == 16}
     assert eps == {1, 2, 4, 8}  # 16 replicas, 8 experts
-    assert all(c[3] % c[4] == 0 and 8 % c[4] == 0 for c in combos)
+    # issue 18, MoE parallel folding: expert groups may span tp x cp x dp ranks, not only the replicas
+    assert all((c[0] * c[2] * c[3]) % c[4] == 0 and 8 % c[4] == 0 for c in combos)
 
 
 def test_ragged_combinations_for_the_engine() -> None:
@@ -120,7 +121,7 @@ def test_search_space_interleaving_and_micro_batches() -> None:
     assert set(np.unique(space.mb[space.dp == 4])) == {1.0, 2.0}
     # every head x micro-batch x 3 recompute x 4 ZeRO stages; overlap on with ZeRO; fused as the hardware
     assert np.all(space.dp_overlap == (space.zero >= 1))
-    assert np.all(space.fused == 0.0) and np.all(space.gb == 8.0)
+    assert np.all(space.fused == 1.0) and np.all(space.gb == 8.0)  # issue 18: FlashAttention on A100
     heads = {(r["tp"], r["pp"], r["cp"], r["dp"], r["v"], r["mb"]) for r in map(space.row, range(len(space)))}
     assert len(space) == len(heads) * 3 * 4
 
@@ -189,7 +190,7 @@ def test_nothing_fits_says_how_much_memory_is_missing() -> None:
     g, hw = resolve(spec)
     out = evaluate(g, hw, search_space(g, hw, 8, 8), "fp16")
     need = float(np.min(out["memory_bytes"])) / 2**30
-    have = 80e9 * 0.95 / 2**30  # A100 80 GB, 95 % usable: 70.8 GiB
+    have = 80 * 0.95  # A100 '80 GB' = 80 GiB (issue 18), 95 % usable: 76.0 GiB
     n = len(search_space(g, hw, 8, 8))
     with pytest.raises(InputError) as exc:
         plan(spec, file="s.toml")
@@ -198,4 +199,70 @@ def test_nothing_fits_says_how_much_memory_is_missing() -> None:
         f"needs {need:.1f} GiB per GPU, a100-sxm4-80gb offers {have:.1f} GiB; use more GPUs or a GPU with "
         "more memory"
     )
-    assert f"{have:.1f}" == "70.8"
+    assert f"{have:.1f}" == "76.0"
+
+
+def _tiny(heads: int = 1, seq: int = 12) -> Geometry:
+    return Geometry(1, 64, heads, heads, 64 // heads, 256, False, seq, 1000, 0, 0, 256, False)
+
+
+def test_tensor_degrees_that_do_not_divide_the_gpus_are_skipped() -> None:
+    # 12 heads on 8 GPUs: tp 3 and 6 do not divide 8, tp 4 still does
+    combos = degree_combos(Geometry(8, 768, 12, 12, 64, 3072, False, 64, 1000, 0, 0, 3072, False), 8, 8)
+    assert {c[0] for c in combos} == {1, 2, 4}
+
+
+def test_context_degrees_that_do_not_divide_the_sequence_are_skipped() -> None:
+    combos = degree_combos(_tiny(seq=4), 12, 12)  # cp 3 does not divide 4 tokens, cp 4 does
+    assert {c[2] for c in combos} == {1, 2, 4}
+
+
+def test_batch_constraints_skip_only_the_replica_counts_they_forbid() -> None:
+    combos = degree_combos(_tiny(seq=12), 12, 4)  # dp 12 and 6 exceed or do not divide 4; dp 4, 2, 1 do
+    assert sorted(combos) == [(1, 1, 3, 4, 1), (1, 1, 6, 2, 1), (1, 1, 12, 1, 1)]
+
+
+def test_tensor_and_context_degrees_are_capped() -> None:
+    heads = degree_combos(Geometry(1, 128, 128, 128, 1, 512, False, 128, 1000, 0, 0, 512, False), 128, 128)
+    assert max(c[0] for c in heads) == 64  # MAX_TP
+    ctx = degree_combos(_tiny(seq=128), 64, 64)
+    assert max(c[2] for c in ctx) == 32  # MAX_CP
+
+
+def test_one_sequence_per_replica_means_micro_batches_of_one() -> None:
+    space = search_space(_geo(), hardware("a100-sxm4-80gb"), 8, 8)
+    assert set(np.unique(space.mb[space.dp == 8])) == {1.0}
+
+
+def test_moe_search_space_rows_are_valid_degree_combinations() -> None:
+    g = _geo(experts=8)
+    space = search_space(g, hardware("h100-sxm"), 16, 64)
+    combos = set(degree_combos(g, 16, 64))
+    rows = {
+        (int(a), int(b), int(c), int(d), int(e))
+        for a, b, c, d, e in zip(space.tp, space.pp, space.cp, space.dp, space.ep, strict=True)
+    }
+    assert rows == combos
+
+
+def test_plan_shows_five_by_default(small_spec: TrainingSpec) -> None:
+    assert len(plan(small_spec)) == 5
+
+
+@pytest.mark.parametrize(
+    "degrees",
+    [
+        {"tp": 16, "pp": 1, "dp": 1},
+        {"pp": 16, "tp": 1, "dp": 1},
+        {"cp": 16, "tp": 1, "pp": 1, "dp": 1},
+        {"ep": 2},
+    ],
+)
+def test_plan_drops_each_given_degree(small_spec: TrainingSpec, degrees: dict[str, int]) -> None:
+    assert plan(small_spec.model_copy(update=degrees), gpus=8, top=1)[0].layout.replica_gpus() <= 8
+
+
+def test_plan_names_the_file_of_a_bad_network(small_spec: TrainingSpec) -> None:
+    with pytest.raises(InputError) as exc:
+        plan(small_spec.model_copy(update={"network": "ib-ndr4000"}), file="s.toml")
+    assert (exc.value.file, exc.value.field) == ("s.toml", "network")

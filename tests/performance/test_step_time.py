@@ -91,7 +91,9 @@ def test_uneven_pipeline_stage_sets_the_pace(gpt3_spec: TrainingSpec) -> None:
     spec30 = gpt3_spec.model_copy(update={"layers": 30, "pp": 4, "virtual_stages": 1, "gpus": 32, "dp": 1})
     spec32 = spec30.model_copy(update={"layers": 32})
     t30, t32 = estimate(spec30).step_time_s, estimate(spec32).step_time_s
-    assert t30 == pytest.approx(t32, rel=0.02)  # 30 layers on 4 stages run like 8 per stage
+    # 30 layers on 4 stages run like 8 per stage, a little faster: the last stage holds 7 and the loss
+    # (issue 18)
+    assert t30 == pytest.approx(t32, rel=0.03) and t30 < t32
 
 
 def test_fp8_is_faster_than_bf16_on_h100(gpt3_spec: TrainingSpec) -> None:

@@ -11,6 +11,7 @@ from megacluster.catalog.plant import (
     Generator,
     Server,
 )
+from megacluster.catalog.regions import Co2Convention, Region
 from megacluster.catalog.store import (
     accelerators,
     batteries,
@@ -19,6 +20,7 @@ from megacluster.catalog.store import (
     get,
     models,
     raw_catalog,
+    regions,
     servers,
 )
 
@@ -26,8 +28,10 @@ __all__ = [
     "Accelerator",
     "Battery",
     "Climate",
+    "Co2Convention",
     "Generator",
     "ModelShape",
+    "Region",
     "Server",
     "accelerators",
     "batteries",
@@ -36,5 +40,6 @@ __all__ = [
     "get",
     "models",
     "raw_catalog",
+    "regions",
     "servers",
 ]

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from megacluster.catalog.hardware import Accelerator, ModelShape
 from megacluster.catalog.plant import Battery, Climate, Generator, Server
+from megacluster.catalog.regions import Region
 from megacluster.errors import InputError, unknown_choice_message
 
 T = TypeVar("T", bound=BaseModel)
@@ -65,6 +66,12 @@ def climates() -> dict[str, Climate]:
 
 
 @cache
+def regions() -> dict[str, Region]:
+    """Grid regions by id."""
+    return _load("regions", Region)
+
+
+@cache
 def models() -> dict[str, ModelShape]:
     """Model shapes by id."""
     return _load("models", ModelShape)
@@ -78,6 +85,7 @@ def get(kind: str, key: str) -> Any:
         "generators": generators,
         "batteries": batteries,
         "climates": climates,
+        "regions": regions,
         "models": models,
     }
     table = loaders[kind]()

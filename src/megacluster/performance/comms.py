@@ -54,3 +54,20 @@ def dp_latency(n: FloatArray, k: FloatArray, hw: Hardware) -> FloatArray:
     k = np.minimum(k, n)
     m = np.ceil(n / k)
     return np.asarray((k - 1.0) * hw.scaleup_latency_s + (m - 1.0) * hw.scaleout_latency_s, dtype=np.float64)
+
+
+def overlap_with_first(comm: Num, window: Num, slowdown: float, first: Num) -> FloatArray:
+    """`overlap_exposed` of bucketed collectives whose first ``first`` fraction cannot overlap: at least that
+    bucket plus the slowed window, at most the whole collective beyond the window. [s]"""
+    comm_a = np.asarray(comm, dtype=np.float64)
+    hidden = comm_a * first + slowdown * np.minimum(comm_a, window)
+    return np.asarray(np.maximum(overlap_exposed(comm_a, window, slowdown), hidden), dtype=np.float64)
+
+
+def overlap_exposed(comm: Num, window: Num, slowdown: float) -> FloatArray:
+    """Time a collective adds to the compute window it overlaps: the window slowed by the overlap (its kernels
+    share SMs and HBM), or the collective itself when it outlasts the window. [s]"""
+    comm_a = np.asarray(comm, dtype=np.float64)
+    window_a = np.asarray(window, dtype=np.float64)
+    longer = np.maximum(comm_a, window_a + slowdown * np.minimum(comm_a, window_a))
+    return np.asarray(longer - window_a, dtype=np.float64)

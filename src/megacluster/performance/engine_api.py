@@ -13,6 +13,7 @@ from megacluster.errors import InputError
 from megacluster.performance.estimator import resolve
 from megacluster.performance.layout import RECOMPUTE_CODES, Layout, ParallelLayout
 from megacluster.performance.memory import checkpoint_bytes as checkpoint_size
+from megacluster.performance.overlay import Overlay
 from megacluster.performance.params import Hardware
 from megacluster.performance.plan import rank, search_space
 from megacluster.performance.spec import Geometry, TrainingSpec, geometry
@@ -46,11 +47,12 @@ class JobPerformance:
 def spec_for_model(
     shape: ModelShape, accelerator_id: str, job_gpus: int, global_batch: int, precision: str
 ) -> TrainingSpec:
-    """A flat spec of a catalog model without a layout. [-]"""
+    """A flat spec of a catalog model without a layout; the shape's parameter count is derived from it. [-]"""
+    d = shape.dims()
     return TrainingSpec(
         id=shape.id,
         model=shape.name,
-        params_b=shape.params_b,
+        params_b=shape.total_params() / 1e9,
         layers=shape.layers,
         hidden=shape.hidden,
         heads=shape.heads,
@@ -61,6 +63,15 @@ def spec_for_model(
         moe_experts=shape.moe_experts,
         moe_top_k=shape.moe_top_k,
         moe_ffn_hidden=shape.moe_ffn_hidden,
+        head_dim=shape.head_dim,
+        ffn_gated=d.gated,
+        tied_embeddings=d.tied,
+        moe_shared_experts=shape.moe_shared_experts,
+        moe_dense_layers=shape.moe_dense_layers,
+        q_lora_rank=shape.q_lora_rank,
+        kv_lora_rank=shape.kv_lora_rank,
+        qk_rope_dim=shape.qk_rope_dim,
+        v_head_dim=shape.v_head_dim,
         gpu=accelerator_id,
         gpus=job_gpus,
         global_batch=global_batch,
@@ -95,6 +106,7 @@ def _given_layout(
         zero=zero,
         dp_overlap=float(layout.dp_overlap if layout.dp_overlap is not None else zero >= 1),
         fused=float(hw.fused_attention),
+        etp=layout.etp,
     )
 
 
@@ -105,12 +117,14 @@ def job_performance(
     global_batch: int,
     precision: str,
     layout: ParallelLayout | None = None,
+    overlay: Overlay | None = None,
 ) -> JobPerformance:
-    """Throughput, MFU, memory and checkpoint size of a job; layout None = the best planned layout. [-]"""
+    """Throughput, MFU, memory and checkpoint size of a job; layout None = the best planned layout; a
+    calibration overlay replaces catalog efficiencies. [-]"""
     if job_gpus < 1:
         raise InputError(None, "job_gpus", "must be >= 1")
     spec = spec_for_model(shape, accelerator_id, job_gpus, global_batch, precision)
-    g, hw = resolve(spec)
+    g, hw = resolve(spec, None, overlay)
     if hw.gemm_peak_flop_s(precision) <= 0:
         raise InputError(None, "precision", f"{accelerator_id} has no {precision} peak; valid: bf16, fp16")
     if layout is None:

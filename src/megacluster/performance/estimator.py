@@ -8,13 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from megacluster.performance.layout import RECOMPUTE_CODES, Layout, ParallelLayout
+from megacluster.performance.layout import RECOMPUTE_CODES, Execution, Layout, MoeDispatcher, ParallelLayout
+from megacluster.performance.overlay import Overlay
 from megacluster.performance.params import Hardware, hardware
-from megacluster.performance.spec import Geometry, TrainingSpec, check_spec, geometry
+from megacluster.performance.spec import Geometry, TrainingSpec, check_spec, default_etp, geometry
 from megacluster.performance.step_time import BREAKDOWN_KEYS, evaluate
-from megacluster.units import GIB
+from megacluster.units import GIB, Precision
 
-MEMORY_KINDS = ("weights", "grads", "optimizer", "activations")
+MEMORY_KINDS = ("weights", "grads", "optimizer", "activations", "workspace")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class Estimate:
     memory_gib: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict. [-]"""
+        """A JSON-ready dict: the figures, the step's terms (seconds and share of the step; they add up to the
+        step time) and the memory by kind. [-]"""
         return {
             "step_time_s": self.step_time_s,
             "tokens_per_s": self.tokens_per_s,
@@ -43,6 +45,7 @@ class Estimate:
             "memory_per_gpu_gib": self.memory_per_gpu_gib,
             "fits": self.fits,
             "breakdown": self.breakdown,
+            "breakdown_share": {k: v / self.step_time_s for k, v in self.breakdown.items()},
             "layout": self.layout.model_dump(mode="json"),
             "chosen_defaults": self.chosen,
             "hfu": self.hfu,
@@ -72,9 +75,18 @@ def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def _virtual_choices(layers: int, pp: int) -> list[int]:
-    """Interleaving degrees possible for a pipeline. [1]"""
-    if pp <= 1:
+INTERLEAVE_ABOVE_BUBBLE = 0.25
+"""Bubble fraction (pp - 1) / micro-batches above which an unpublished pipeline schedule is taken to be
+interleaved. [-] [A] Plain 1F1B is every framework's default (Megatron interleaves only when told to;
+DeepSpeed and PyTorch pipelines cannot); operators turn interleaving on when a quarter or more of the step
+would idle (Llama 3 at 16K GPUs: 16 micro-batches on 16 stages). Issue 18: the fastest interleaving for every
+blank made deep A100 pipelines (PP >= 35, m >= 4 pp) ~30 % too fast."""
+
+
+def default_virtual_stages(layers: int, pp: int, sequences_per_rank: int) -> list[int]:
+    """Interleaving degrees to try for an unpublished schedule: plain 1F1B unless its bubble (at one sequence
+    per micro-batch) would exceed a quarter of the step, then every degree up to 8. [1]"""
+    if pp <= 1 or (pp - 1) / max(sequences_per_rank, 1) <= INTERLEAVE_ABOVE_BUBBLE:
         return [1]
     return [v for v in range(1, 9) if pp * v <= layers]
 
@@ -86,7 +98,7 @@ def candidate_layouts(spec: TrainingSpec, hw: Hardware) -> tuple[Layout, list[st
     blanks: list[str] = []
     per_rank = spec.global_batch // dp
     mbs = [spec.micro_batch] if spec.micro_batch else [d for d in _divisors(per_rank) if d <= 64]
-    vs = [spec.virtual_stages] if spec.virtual_stages else _virtual_choices(spec.layers, pp)
+    vs = [spec.virtual_stages] if spec.virtual_stages else default_virtual_stages(spec.layers, pp, per_rank)
     rcs = [RECOMPUTE_CODES[spec.recompute.value]] if spec.recompute else [0, 1, 2]
     sps = [int(spec.sequence_parallel)] if spec.sequence_parallel is not None else ([0, 1] if tp > 1 else [0])
     zs = [spec.zero_stage] if spec.zero_stage is not None else [0, 1, 2, 3]
@@ -118,6 +130,7 @@ def candidate_layouts(spec: TrainingSpec, hw: Hardware) -> tuple[Layout, list[st
         zero=zero,
         dp_overlap=overlap,
         fused=float(fused),
+        etp=float(default_etp(tp, cp, dp, ep, spec.etp)),
     )
     return lay, blanks
 
@@ -131,19 +144,35 @@ def best_index(out: dict[str, np.ndarray]) -> int:
     return int(np.argmin(step))
 
 
-def resolve(spec: TrainingSpec, file: str | None = None) -> tuple[Geometry, Hardware]:
-    """Geometry and hardware of a spec. [-]"""
+def resolve(
+    spec: TrainingSpec, file: str | None = None, overlay: Overlay | None = None
+) -> tuple[Geometry, Hardware]:
+    """Geometry and hardware of a spec (with a calibration overlay's values, if one is given). [-]"""
     g = geometry(spec)
-    hw = hardware(spec.gpu, spec.network, file, spec.scaleout_gb_s_per_gpu)
+    hw = hardware(spec.gpu, spec.network, file, spec.scaleout_gb_s_per_gpu, overlay)
     return g, hw
 
 
-def estimate(spec: TrainingSpec, file: str | None = None) -> Estimate:
-    """Predict one configuration; unpublished knobs get the fastest value that fits (see `chosen`). [-]"""
+def execution(spec: TrainingSpec) -> Execution:
+    """How the spec's software runs: precision, FP8 recipe, MoE balance and overlap, CUDA graphs. [-]"""
+    return Execution(
+        precision=Precision(spec.precision).value,
+        fp8_recipe=spec.fp8_recipe,
+        moe_imbalance=spec.moe_imbalance,
+        moe_overlap=bool(spec.moe_overlap),
+        cuda_graphs=bool(spec.cuda_graphs),
+        tp_overlap=bool(spec.tp_overlap),
+        moe_dispatcher=spec.moe_dispatcher or MoeDispatcher.DEEPEP,
+    )
+
+
+def estimate(spec: TrainingSpec, file: str | None = None, overlay: Overlay | None = None) -> Estimate:
+    """Predict one configuration; unpublished knobs get the framework default (interleaving) or the fastest
+    value that fits (micro-batch, recompute, sequence parallelism, ZeRO stage; see `chosen`). [-]"""
     check_spec(spec, file, need_layout=True)
-    g, hw = resolve(spec, file)
+    g, hw = resolve(spec, file, overlay)
     lay, blanks = candidate_layouts(spec, hw)
-    out = evaluate(g, hw, lay, spec.precision)
+    out = evaluate(g, hw, lay, spec.precision, execution(spec))
     i = best_index(out)
     est = estimate_from_arrays(out, lay, i, {})
     resolved = est.layout.model_dump(mode="json")

@@ -8,8 +8,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from megacluster.errors import InputError
-from megacluster.performance.estimator import Estimate, estimate_from_arrays, resolve
+from megacluster.performance.estimator import Estimate, estimate_from_arrays, execution, resolve
 from megacluster.performance.layout import FloatArray, Layout
+from megacluster.performance.overlay import Overlay
 from megacluster.performance.params import Hardware
 from megacluster.performance.spec import Geometry, TrainingSpec, check_spec
 from megacluster.performance.step_time import evaluate
@@ -56,7 +57,8 @@ def degree_combos(g: Geometry, gpus: int, global_batch: int, ragged: bool = Fals
                 dp = gpus // (tp * pp * cp)
                 if dp < 1 or (not ragged and global_batch % dp) or dp > global_batch:
                     continue
-                eps = [e for e in _divisors(dp) if g.experts % e == 0] if g.experts else [1]
+                # MoE parallel folding: expert-parallel groups may span the tp x cp x dp ranks of a stage
+                eps = [e for e in _divisors(tp * cp * dp) if g.experts % e == 0] if g.experts else [1]
                 out.extend((tp, pp, cp, dp, ep) for ep in eps)
     return out
 
@@ -130,7 +132,11 @@ def rank(out: dict[str, FloatArray], top: int) -> NDArray[np.intp]:
 
 
 def plan(
-    spec: TrainingSpec, gpus: int | None = None, top: int = 5, file: str | None = None
+    spec: TrainingSpec,
+    gpus: int | None = None,
+    top: int = 5,
+    file: str | None = None,
+    overlay: Overlay | None = None,
 ) -> list[Estimate]:
     """The `top` fastest layouts that fit for `gpus` GPUs at the spec's global batch. [-]"""
     if top < 1:
@@ -153,9 +159,9 @@ def plan(
         file,
         need_layout=False,
     )
-    g, hw = resolve(spec, file)
+    g, hw = resolve(spec, file, overlay)
     lay = search_space(g, hw, n, spec.global_batch)
-    out = evaluate(g, hw, lay, spec.precision)
+    out = evaluate(g, hw, lay, spec.precision, execution(spec))
     best = rank(out, top)
     if best.size == 0:
         need = float(np.min(out["memory_bytes"])) / GIB

@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from megacluster.catalog import accelerators
+from megacluster.catalog import accelerators, shapes
 from megacluster.errors import InputError, input_error_from, read_text_file, unknown_choice_message
-from megacluster.performance.layout import Recompute
+from megacluster.performance.layout import Fp8Recipe, MoeDispatcher, Recompute
 from megacluster.units import BILLION, Precision
 
 
@@ -58,6 +58,24 @@ class TrainingSpec(BaseModel):
     fused_attention: bool | None = None
     dp_overlap: bool | None = None
     scaleout_gb_s_per_gpu: float | None = Field(default=None, gt=0)
+    # shape extras: MoE and multi-head latent attention (DeepSeek-V2/V3)
+    moe_shared_experts: int | None = Field(default=None, ge=0, le=1_000)
+    moe_dense_layers: int | None = Field(default=None, ge=0, le=10_000)
+    q_lora_rank: int | None = Field(default=None, ge=1, le=10_000_000)
+    kv_lora_rank: int | None = Field(default=None, ge=1, le=10_000_000)
+    qk_rope_dim: int | None = Field(default=None, ge=0, le=10_000_000)
+    v_head_dim: int | None = Field(default=None, ge=1, le=10_000_000)
+    # execution extras
+    etp: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="Expert tensor-parallel degree [-]"
+    )
+    fp8_recipe: Fp8Recipe | None = None
+    moe_overlap: bool | None = None
+    moe_imbalance: float | None = Field(default=None, ge=1.0, le=100.0)
+    cuda_graphs: bool | None = None
+    tp_overlap: bool | None = None
+    moe_dispatcher: MoeDispatcher | None = None
+    moe_group_topk: int | None = Field(default=None, ge=1, le=10_000)
 
     def has_layout(self) -> bool:
         """Whether all four main parallel degrees are given. [-]"""
@@ -66,7 +84,8 @@ class TrainingSpec(BaseModel):
 
 @dataclass(frozen=True)
 class Geometry:
-    """A transformer's shape with the inferred details (head width, gating, embedding tying). [-]"""
+    """A transformer's shape with the inferred details (head width, gating, embedding tying), as the model
+    reads it; parameter counts come from ``catalog.shapes`` (the one formula). [-]"""
 
     layers: int
     hidden: int
@@ -81,35 +100,60 @@ class Geometry:
     top_k: int
     moe_ffn: int
     tied: bool
+    shared_experts: int = 0
+    dense_layers: int = 0
+    q_lora_rank: int = 0
+    kv_lora_rank: int = 0
+    qk_rope_dim: int = 0
+    v_head_dim: int = 0
+    group_topk: int = 0  # a token's experts lie in at most this many expert groups (0: no limit)
+
+    @property
+    def dims(self) -> shapes.Dims:
+        """The shape as the catalog's parameter arithmetic takes it. [-]"""
+        return shapes.Dims(
+            layers=self.layers,
+            hidden=self.hidden,
+            heads=self.heads,
+            kv_heads=self.kv_heads,
+            head_dim=self.head_dim,
+            ffn=self.ffn,
+            gated=self.gated,
+            vocab=self.vocab,
+            tied=self.tied,
+            experts=self.experts,
+            top_k=self.top_k,
+            moe_ffn=self.moe_ffn,
+            shared_experts=self.shared_experts,
+            dense_layers=self.dense_layers,
+            q_lora_rank=self.q_lora_rank,
+            kv_lora_rank=self.kv_lora_rank,
+            qk_rope_dim=self.qk_rope_dim,
+            v_head_dim=self.v_head_dim,
+        )
+
+    @property
+    def moe_layers(self) -> int:
+        """Layers with a mixture-of-experts FFN. [1]"""
+        return self.dims.moe_layers
 
     def params(self) -> float:
         """Total parameters. [1]"""
-        return count_params(self, self.gated, self.tied)
+        return shapes.total_params(self.dims)
 
     def active_params(self) -> float:
-        """Parameters used per token (MoE: top-k experts). [1]"""
-        if self.experts == 0:
-            return self.params()
-        mats = 3 if self.gated else 2
-        per_layer_inactive = (self.experts - self.top_k) * mats * self.hidden * self.moe_ffn
-        return self.params() - self.layers * per_layer_inactive
+        """Parameters used per token (MoE: top-k and shared experts). [1]"""
+        return shapes.active_params(self.dims)
 
 
 def count_params(g: Geometry, gated: bool, tied: bool) -> float:
-    """Parameters of a decoder-only transformer with this shape. [1]"""
-    h = g.hidden
-    q = g.heads * g.head_dim
-    kv = g.kv_heads * g.head_dim
-    attn = h * (q + 2 * kv) + q * h
-    mats = 3 if gated else 2
-    ffn = g.experts * mats * h * g.moe_ffn + h * g.experts if g.experts else mats * h * g.ffn
-    embed = g.vocab * h * (1 if tied else 2)
-    return float(g.layers * (attn + ffn + 2 * h) + embed)
+    """Parameters of a decoder-only transformer with this shape and these switches. [1]"""
+    return shapes.total_params(shapes.Dims(**{**g.dims.__dict__, "gated": gated, "tied": tied}))
 
 
 def geometry(spec: TrainingSpec) -> Geometry:
     """The spec's shape; gating and tying are inferred from params_b when not given. [-]"""
-    base = Geometry(
+    base = shapes.Dims(
         layers=spec.layers,
         hidden=spec.hidden,
         heads=spec.heads,
@@ -117,23 +161,41 @@ def geometry(spec: TrainingSpec) -> Geometry:
         head_dim=spec.head_dim or max(1, spec.hidden // spec.heads),
         ffn=spec.ffn_hidden,
         gated=False,
-        seq=spec.seq_len,
         vocab=spec.vocab,
+        tied=False,
         experts=spec.moe_experts or 0,
         top_k=spec.moe_top_k or (1 if spec.moe_experts else 0),
         moe_ffn=spec.moe_ffn_hidden or spec.ffn_hidden,
-        tied=False,
+        shared_experts=spec.moe_shared_experts or 0,
+        dense_layers=spec.moe_dense_layers or 0,
+        q_lora_rank=spec.q_lora_rank or 0,
+        kv_lora_rank=spec.kv_lora_rank or 0,
+        qk_rope_dim=spec.qk_rope_dim or 0,
+        v_head_dim=spec.v_head_dim or 0,
     )
-    target = spec.params_b * BILLION
-    best: tuple[float, bool, bool] | None = None
-    for gated in [spec.ffn_gated] if spec.ffn_gated is not None else [False, True]:
-        for tied in [spec.tied_embeddings] if spec.tied_embeddings is not None else [True, False]:
-            err = abs(count_params(base, gated, tied) - target)
-            if best is None or err < best[0]:
-                best = (err, gated, tied)
-    if best is None:  # pragma: no cover - the loops always run
-        raise InputError(None, "params_b", "could not infer the FFN type")
-    return Geometry(**{**base.__dict__, "gated": best[1], "tied": best[2]})
+    d = shapes.resolve_switches(base, spec.params_b * BILLION, spec.ffn_gated, spec.tied_embeddings)
+    return Geometry(
+        layers=d.layers,
+        hidden=d.hidden,
+        heads=d.heads,
+        kv_heads=d.kv_heads,
+        head_dim=d.head_dim,
+        ffn=d.ffn,
+        gated=d.gated,
+        seq=spec.seq_len,
+        vocab=d.vocab,
+        experts=d.experts,
+        top_k=d.top_k,
+        moe_ffn=d.moe_ffn,
+        tied=d.tied,
+        shared_experts=d.shared_experts,
+        dense_layers=d.dense_layers,
+        q_lora_rank=d.q_lora_rank,
+        kv_lora_rank=d.kv_lora_rank,
+        qk_rope_dim=d.qk_rope_dim,
+        v_head_dim=d.v_head_dim,
+        group_topk=spec.moe_group_topk or 0,
+    )
 
 
 def check_spec(spec: TrainingSpec, file: str | None = None, need_layout: bool = True) -> None:
@@ -167,8 +229,13 @@ def check_spec(spec: TrainingSpec, file: str | None = None, need_layout: bool = 
                 "gpus",
                 f"tp*pp*dp*cp = {tp}*{pp}*{spec.dp}*{cp} = {tp * pp * spec.dp * cp} != gpus={spec.gpus}",
             )
-        if spec.dp % ep:
-            raise InputError(file, "ep", f"ep={ep} must divide dp={spec.dp}")
+        etp = default_etp(tp, cp, spec.dp, ep, spec.etp)
+        if (tp * cp * spec.dp) % (ep * etp):
+            raise InputError(
+                file,
+                "ep",
+                f"ep*etp = {ep}*{etp} must divide tp*cp*dp = {tp * cp * spec.dp} (MoE parallel folding)",
+            )
         mb = spec.micro_batch or 1
         if spec.global_batch % (spec.dp * mb):
             raise InputError(
@@ -182,6 +249,16 @@ def check_spec(spec: TrainingSpec, file: str | None = None, need_layout: bool = 
         raise InputError(file, "ep", "expert parallelism needs moe_experts")
     if spec.moe_experts and spec.moe_experts % ep:
         raise InputError(file, "ep", f"moe_experts ({spec.moe_experts}) must be divisible by ep={ep}")
+    if spec.moe_ffn_hidden and spec.etp and spec.moe_ffn_hidden % spec.etp:
+        raise InputError(
+            file, "etp", f"moe_ffn_hidden ({spec.moe_ffn_hidden}) must be divisible by etp={spec.etp}"
+        )
+    if spec.moe_dense_layers and spec.moe_dense_layers >= spec.layers:
+        raise InputError(file, "moe_dense_layers", f"must be below layers={spec.layers}")
+    if (spec.kv_lora_rank is None) != (spec.qk_rope_dim is None):
+        raise InputError(
+            file, "kv_lora_rank", "multi-head latent attention needs kv_lora_rank and qk_rope_dim"
+        )
     if spec.virtual_stages and spec.virtual_stages > 1 and pp * spec.virtual_stages > spec.layers:
         raise InputError(
             file,
@@ -190,6 +267,14 @@ def check_spec(spec: TrainingSpec, file: str | None = None, need_layout: bool = 
         )
     if spec.virtual_stages and spec.virtual_stages > 1 and pp == 1:
         raise InputError(file, "virtual_stages", "interleaving needs pp > 1")
+
+
+def default_etp(tp: int, cp: int, dp: int, ep: int, etp: int | None) -> int:
+    """Expert tensor-parallel degree: as given, else Megatron-Core's default (= tp) where the expert groups
+    fit the attention ranks (ep x tp divides tp x cp x dp), else 1. [-]"""
+    if etp is not None:
+        return etp
+    return tp if (cp * dp) % ep == 0 else 1
 
 
 def spec_from_mapping(

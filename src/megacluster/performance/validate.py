@@ -12,6 +12,7 @@ import numpy as np
 
 from megacluster.errors import InputError, read_text_file
 from megacluster.performance.estimator import estimate
+from megacluster.performance.overlay import Overlay
 from megacluster.performance.spec import TrainingSpec, spec_from_mapping
 
 _HEADER = (
@@ -83,11 +84,11 @@ def read_runs(csv_path: str | Path | None = None) -> list[TrainingSpec]:
     return specs
 
 
-def validate_runs(csv_path: str | Path | None = None) -> ValidationReport:
-    """Predict every run and summarise the step-time errors. [-]"""
+def validate_runs(csv_path: str | Path | None = None, overlay: Overlay | None = None) -> ValidationReport:
+    """Predict every run (with a calibration overlay, if given) and summarise the step-time errors. [-]"""
     results = []
     for spec in read_runs(csv_path):
-        est = estimate(spec)
+        est = estimate(spec, overlay=overlay)
         measured = float(spec.measured_step_time_s or 0.0)
         results.append(
             RunResult(
