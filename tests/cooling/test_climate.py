@@ -61,7 +61,7 @@ def test_seasonal_normal_interpolates_and_wraps_the_year() -> None:
     assert float(seasonal_normal(np.array([360.0]), vals)[0]) == pytest.approx(110.0 - 110.0 * 10.5 / 31.0)
     # a leap year's last day wraps around like the first
     assert float(seasonal_normal(np.array([365.0]), vals)[0]) == pytest.approx(55.0)
-    with pytest.raises(ValueError, match="12 monthly values"):
+    with pytest.raises(ValueError, match=r"^expected 12 monthly values, January to December$"):
         seasonal_normal(np.array([1.0]), tuple(range(13)))
 
 
@@ -92,3 +92,5 @@ def test_wetbulb_scales_the_design_depression() -> None:
     # a wet-bulb above the dry-bulb gives no depression; a design dry-bulb at 0 °C no scale
     assert float(wetbulb_c(np.array([20.0]), 30.0, 35.0)[0]) == 20.0
     assert float(wetbulb_c(np.array([5.0]), 0.0, -5.0)[0]) == pytest.approx(0.0)
+    # a design dry-bulb of 0.5 °C still scales: a quarter degree is half of it
+    assert float(wetbulb_c(np.array([0.25]), 0.5, 0.0)[0]) == pytest.approx(0.0)

@@ -64,7 +64,7 @@ def test_site_climate_from_the_catalog_or_inline() -> None:
     assert n.tmax_c == tuple(mem.tmax_c) and n.tmin_c == tuple(mem.tmin_c)
     assert n.design_pair_c() == (34.4, 24.9)
     inline = SiteConfig(climate=FLAT)
-    assert isinstance(inline.climate, ClimateNormals) and inline.normals() is inline.climate
+    assert isinstance(inline.climate, ClimateNormals) and inline.normals() == inline.climate
     assert SiteConfig().climate == "memphis"
     with pytest.raises(ValidationError, match="inline climate tmin_c: tmin_c needs 12"):
         SiteConfig(climate={"tmax_c": [30.0] * 12, "tmin_c": [20.0]})
@@ -79,3 +79,11 @@ def test_cooling_type_and_default_pue() -> None:
     assert FacilityConfig(pue=1.3).cooling_type() is CoolingType.CONSTANT_PUE
     assert FacilityConfig(pue=1.3, cooling="dry_cooler").cooling_type() is CoolingType.DRY_COOLER
     assert FacilityConfig().pue_value() == 1.2 and FacilityConfig(pue=1.5).pue_value() == 1.5
+
+
+def test_utc_offset_of_the_site() -> None:
+    # Memphis and Abilene keep US Central Standard Time (UTC-6); inline normals have no zone: UTC
+    assert SiteConfig(climate="memphis").utc_offset_hours() == -6.0
+    assert SiteConfig(climate=FLAT).utc_offset_hours() == 0.0
+    assert SiteConfig(climate="memphis", utc_offset_h=1.0).utc_offset_hours() == 1.0
+    assert SiteConfig(climate=FLAT, utc_offset_h=5.5).utc_offset_hours() == 5.5

@@ -9,6 +9,13 @@ from megacluster.cooling.config import CoolingType, FacilityConfig
 from megacluster.cooling.overhead import chiller_capacity_factor, chiller_cop, facility_overhead
 
 
+def _tower_l_per_kwh(t_air_c: float, t_water_c: float) -> float:
+    """Evaporation per kWh of heat (issue 15): latent share (0.95 with air at or above the water, down to 0.77
+    10 K below it) / latent heat (2,501 - 2.38 t kJ/kg); make-up = this x cycles / (cycles - 1). [L/kWh]"""
+    share = 0.95 - 0.18 * min(max((t_water_c - t_air_c) / 10.0, 0.0), 1.0)
+    return 3600.0 * share / (2501.0 - 2.38 * t_water_c)
+
+
 def test_doe2_chiller_reference_point() -> None:
     assert float(chiller_cop(6.67, 29.4)) == pytest.approx(5.5, rel=2e-3)
     assert float(chiller_cop(6.67, 35.0)) == pytest.approx(4.81, abs=0.02)  # facts-plant.md 6
@@ -30,9 +37,10 @@ def test_chiller_tower_overhead_rises_with_heat_and_uses_water() -> None:
     assert np.all(np.diff(o.pue) >= 0)
     assert 1.05 < o.pue[0] < 1.12  # economiser: losses + pumps only
     assert 1.2 < o.pue[-1] < 1.35
-    # water: (heat + chiller work) x 1.60 L/kWh x 5/4
+    # water (issue 15): (heat + chiller work) x 3,600 kJ x latent share 0.95 (air warmer than the tower water)
+    # / latent heat at the tower water (2,501 - 2.38 x 28.8 kJ/kg) x 5/4 cycles
     assert o.water_l_per_kwh_it[-1] == pytest.approx(
-        (1.04 + (o.pue[-1] - 1.04 - 0.0312)) * 1.6 * 1.25, rel=1e-6
+        (1.04 + (o.pue[-1] - 1.04 - 0.0312)) * _tower_l_per_kwh(34.4, 28.8) * 1.25, rel=1e-6
     )
     assert o.capacity_factor[-1] == pytest.approx(1.0)
 
@@ -93,12 +101,13 @@ def test_chiller_tower_at_the_design_point_by_hand() -> None:
     cop = 5.5 / _biquad(DOE2_EIR, 10.0, 28.8)
     chiller = 1.04 / cop
     assert o.pue[0] == pytest.approx(1.04 + chiller + 0.03 * 1.04, rel=1e-9)
-    assert o.water_l_per_kwh_it[0] == pytest.approx((1.04 + chiller) * 1.6 * 5 / 4, rel=1e-9)
+    tower = _tower_l_per_kwh(34.4, 28.8)
+    assert o.water_l_per_kwh_it[0] == pytest.approx((1.04 + chiller) * tower * 5 / 4, rel=1e-9)
     assert o.capacity_factor[0] == pytest.approx(1.0)
     # cold: full economiser, no chiller work; capacity capped at 10x
     cold = facility_overhead(np.array([-10.0]), fac, 34.4, 24.9)
     assert cold.pue[0] == pytest.approx(1.04 + 0.0312) and cold.capacity_factor[0] == 10.0
-    assert cold.water_l_per_kwh_it[0] == pytest.approx(1.04 * 1.6 * 1.25)
+    assert cold.water_l_per_kwh_it[0] == pytest.approx(1.04 * _tower_l_per_kwh(-10.0, -6.1) * 1.25)
     # other settings: warmer chilled water, wider approach, more cycles
     fac2 = FacilityConfig(
         cooling="chiller_tower",
@@ -111,7 +120,8 @@ def test_chiller_tower_at_the_design_point_by_hand() -> None:
     o2 = facility_overhead(np.array([34.4]), fac2, 34.4, 24.9)
     chiller2 = 1.1 / (5.5 / _biquad(DOE2_EIR, 8.0, 29.9))
     assert o2.pue[0] == pytest.approx(1.1 + chiller2 + 0.05 * 1.1, rel=1e-9)
-    assert o2.water_l_per_kwh_it[0] == pytest.approx((1.1 + chiller2) * 1.6 * 3 / 2, rel=1e-9)
+    tower2 = _tower_l_per_kwh(34.4, 29.9)
+    assert o2.water_l_per_kwh_it[0] == pytest.approx((1.1 + chiller2) * tower2 * 3 / 2, rel=1e-9)
 
 
 def test_chiller_tower_capacity_relative_to_the_design_point() -> None:
@@ -139,6 +149,12 @@ def test_air_cooled_chillers_by_hand() -> None:
     mild = facility_overhead(np.array([10.0]), fac, 34.4, 24.9)
     assert mild.pue[0] == pytest.approx(1.04 + 1.04 / 4.2 + 0.0312, rel=1e-9)
     assert mild.capacity_factor[0] == pytest.approx(1.0 + 0.02 * 24.4)
+    # 1.34 °C: the economiser takes 85 % of the heat, the chillers' capacity counts for the other 15 %
+    cool = facility_overhead(np.array([1.34]), fac, 34.4, 24.9)
+    assert cool.capacity_factor[0] == pytest.approx(min((1.0 + 0.02 * 33.06) / 0.15, 10.0))
+    # far above the design point the air-cooled chillers have nothing left
+    assert facility_overhead(np.array([100.0]), fac, 34.4, 24.9).capacity_factor[0] == 0.0
+    assert o.water_l_per_kwh_it.shape == (2,)
 
 
 def test_dry_coolers_by_hand() -> None:
@@ -147,6 +163,10 @@ def test_dry_coolers_by_hand() -> None:
     o = facility_overhead(np.array([30.0, 34.4, 55.0, -500.0]), fac, 34.4, 24.9)
     assert o.capacity_factor.tolist() == pytest.approx([20.0 / 15.6, 1.0, 0.0, 10.0])
     assert o.pue.tolist() == pytest.approx([1.0712] * 4)
+    assert o.water_l_per_kwh_it.shape == (4,)
+    # a design dry-bulb within a degree of the return water still gives a finite ratio
+    near = facility_overhead(np.array([49.9]), fac, 49.5, 24.9)
+    assert near.capacity_factor[0] == pytest.approx(0.1 / 0.5)
     hot = facility_overhead(
         np.array([30.0]), FacilityConfig(cooling="dry_cooler", liquid_supply_c=45.0), 34.4, 0.0
     )
@@ -169,8 +189,8 @@ def test_cooling_limit() -> None:
     # a 104 MW plant removes the heat of 100 MW of IT (4 % electrical losses)
     given = cooling_limit_it_mw(FacilityConfig(cooling_capacity_mw=104.0), factor, 50.0)
     assert given.tolist() == pytest.approx([100.0, 50.0])
-    # sized for the installed peak, with a hair of margin
+    # sized for the installed peak at the worst step (issue 15: the weather's hottest hours), a hair of margin
     sized = cooling_limit_it_mw(FacilityConfig(), factor, 80.0)
-    assert sized.tolist() == pytest.approx([80.0, 40.0]) and np.all(sized > [80.0, 40.0])
-    assert sized[0] == 80.0 * (1 + 1e-9) + 1e-9
+    assert sized.tolist() == pytest.approx([160.0, 80.0]) and np.all(sized > [160.0, 80.0])
+    assert sized[1] == 80.0 * (1 + 1e-9) + 1e-9
     assert cooling_limit_it_mw(FacilityConfig(), factor, 0.0).tolist() == [1e-9, 1e-9]

@@ -70,7 +70,7 @@ def test_start_holds_the_initial_state_and_reserve_within_the_limits() -> None:
         reserve_mwh=0.2,
     )
     assert BatteryState.start(low, 1.0, 2.0).reserve_mwh == 1.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^dt_h must be positive$"):
         BatteryState.start(P, 0.0, 1.0)
 
 

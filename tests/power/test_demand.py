@@ -105,3 +105,22 @@ def test_throughput_is_clipped_to_uncapped() -> None:
     assert float(throughput_factor(0.6, 0.8, 2.0)) == pytest.approx(0.75**2)
     assert float(throughput_factor(0.5, 0.0, 1.0)) == 1.0  # no draw: nothing to lose
     assert throughput_factor(np.array([0.6, 1.0]), 1.0, 1.0).tolist() == pytest.approx([0.6, 1.0])
+
+
+def test_breakdown_at_a_lower_gpu_load() -> None:
+    # GPUs at 80 % of TDP: 100,000 x 560 W = 56 MW; the rest of the server does not change
+    p = it_breakdown_mw(H100, HGX, DemandConfig(gpu_load_fraction=0.8), 100_000)
+    assert p["gpus"] == pytest.approx(56.0) and p["cpus"] == pytest.approx(8.75)
+    dc = 56.0 + 8.75 + 4.0 + 3.875 + 3.75 + 2.25 + 7.5
+    assert p["psu_losses"] == pytest.approx(dc / 0.95 - dc)
+
+
+def test_a_server_with_a_supply_efficiency_but_no_component_list() -> None:
+    # its non-GPU power is taken as given (it already holds the supply losses), and the GPUs are at TDP
+    bare = HGX.model_copy(update={"cpu_w": None})
+    assert not bare.has_components()
+    m = gpu_power_model(H100, bare, DemandConfig())
+    assert m.slope_w == 700.0 and m.fixed_w == pytest.approx(4600 / 8 + 102.5 * 1.125 + 25.0)
+    p = it_breakdown_mw(H100, bare, DemandConfig(), 8000)
+    assert p["server_non_gpu"] == pytest.approx(4.6) and p["psu_losses"] == 0.0
+    assert p["total"] == pytest.approx(8000 * float(m.per_gpu_w()) * 1e-6)

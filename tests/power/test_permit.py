@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from megacluster.power.config import AirPermit, GeneratorFleet, PermitMode
+from megacluster.power.config import AirPermit, GeneratorFleet, PermitMode, PermitPeriod
 from megacluster.power.permit import permit_report
 from megacluster.power.totals import PermitKind
 
 # six hourly steps across New Year: three in 2024, three in 2025
 TIMES = np.datetime64("2024-12-31T21:00", "s") + np.arange(6) * np.timedelta64(3600, "s")
 YEARS = TIMES.astype("datetime64[Y]").astype(np.int64) + 1970
+CALENDAR = PermitPeriod.CALENDAR_YEAR
 
 
 def _fleet(permit: AirPermit | None, **kw: object) -> GeneratorFleet:
@@ -20,7 +21,10 @@ def _fleet(permit: AirPermit | None, **kw: object) -> GeneratorFleet:
 
 def test_years_are_totalled_and_exceedances_dated() -> None:
     # fleet 0: no permit, not reported; fleet 1: 1 t and 2 start-ups a year, reported
-    gens = (_fleet(None), _fleet(AirPermit(nox_t_per_year=1.0, starts_per_year=2, mode=PermitMode.REPORT)))
+    gens = (  # issue 15: rolling 12 months is the default; these cases test calendar years
+        _fleet(None),
+        _fleet(AirPermit(nox_t_per_year=1.0, starts_per_year=2, mode=PermitMode.REPORT, period=CALENDAR)),
+    )
     nox = np.array([[9.0] * 6, [0.4, 0.4, 0.4, 0.5, 0.5, 0.0]])
     starts = np.array([[5] * 6, [1, 0, 0, 1, 1, 1]])
     rep = permit_report(gens, TIMES, YEARS, nox, starts)
@@ -43,7 +47,7 @@ def test_years_are_totalled_and_exceedances_dated() -> None:
 
 
 def test_a_cap_exactly_reached_is_respected() -> None:
-    gens = (_fleet(AirPermit(nox_t_per_year=0.3, starts_per_year=1)),)
+    gens = (_fleet(AirPermit(nox_t_per_year=0.3, starts_per_year=1, period=CALENDAR)),)
     nox = np.array([[0.1, 0.1, 0.1, 0.1, 0.1, 0.1]])
     starts = np.array([[1, 0, 0, 0, 0, 1]])
     rep = permit_report(gens, TIMES, YEARS, nox, starts)

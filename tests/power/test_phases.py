@@ -293,3 +293,249 @@ def test_split_output_at_minimum_and_when_stopped() -> None:
     idle = _units(on=0, output_mw=3.0)
     split_output([a, idle], 1, 10.0, 20.0, 10.0, 0.5)
     assert a.output_by_step[1] == 10.0 and idle.output_mw == 0.0 and idle.output_by_step[1] == 0.0
+
+
+# --- edges of each phase -----------------------------------------------------------------------------------
+
+
+def test_commitment_for_a_small_charge() -> None:
+    # 0.5 MW of room, less than a unit: all of it is wanted from running units (and from starting ones
+    # when the battery is below its reserve)
+    args = {"unit_peak_mw": 16.5, "reserve_mw": 0.0, "charge_from_generators": True}
+    assert commitment_need_mw(10.0, 10.0, 0.0, 0.0, 0.5, refill=True, **args) == (10.5, 10.5)
+    assert commitment_need_mw(10.0, 10.0, 0.0, 0.0, 10.0, refill=True, **args) == (20.0, 20.0)
+    # 0.3 MW of spare grid leaves 0.2 MW for the units
+    assert commitment_need_mw(10.0, 10.0, 10.3, 0.0, 0.5, refill=True, **args) == pytest.approx((10.2, 10.2))
+    # a full battery wants nothing
+    assert commitment_need_mw(10.0, 10.0, 0.0, 0.0, 0.0, refill=True, **args) == (10.0, 10.0)
+
+
+def _two_fleet_campus(cap: bool = True, load: float = 1.0) -> Campus:
+    """Fleet A: 1,000 GPUs of 700 W slope and 500 W fixed; fleet B: 500 GPUs of 300 W and 100 W."""
+    return Campus(
+        installed=[[1000, 1000], [500, 0]],
+        slope_w=[700.0, 300.0],
+        fixed_w=[500.0, 100.0],
+        load_fraction=load,
+        cap_enabled=cap,
+        cap_min_fraction=0.6,
+        block_gpus=8,
+    )
+
+
+def test_fit_caps_every_fleet_alike() -> None:
+    # together: 0.85 MW of slope and 0.55 MW fixed at PUE 1; 1.2 MW fits a cap of (1.2 - 0.55) / 0.85
+    c = _two_fleet_campus()
+    served, cap = fit_demand(c, 0, 1.2, 1.0)
+    assert served == pytest.approx(1.2) and cap == pytest.approx(0.65 / 0.85)
+    assert (c.powered[0][0], c.powered[1][0]) == (1000, 500)
+
+
+def test_fit_idles_blocks_in_every_fleet() -> None:
+    # at the 60 % cap A's GPUs draw 0.92 kW and B's 0.28 kW: 1.06 MW in all. 0.53 MW is half: half of each
+    # fleet idles, rounded up to blocks: A 500 -> 63 blocks (504), B 250 -> 32 blocks (256); the 496 + 244
+    # GPUs left run at the cap that fills 0.53 MW
+    c = _two_fleet_campus()
+    served, cap = fit_demand(c, 0, 0.53, 1.0)
+    assert (c.powered[0][0], c.powered[1][0]) == (496, 244)
+    slope, fixed = (496 * 700 + 244 * 300) * 1e-6, (496 * 500 + 244 * 100) * 1e-6
+    assert cap == pytest.approx((0.53 - fixed) / slope) and served == pytest.approx(0.53)
+
+
+def test_fit_rounds_idle_gpus_up_to_whole_blocks() -> None:
+    # half a GPU's worth short is a whole block of 8; exactly 16 GPUs' worth short is 2 blocks, not 3
+    c = _campus()
+    fit_demand(c, 0, 999.5 * 0.92e-3, 1.0)
+    assert c.powered[0][0] == 992
+    fit_demand(c, 1, 984 * 0.92e-3, 1.0)
+    assert c.powered[0][1] == 984
+
+
+def test_fit_a_lightly_loaded_campus() -> None:
+    # GPUs drawing 80 % of TDP: 1,000 x (560 + 500) W = 1.06 MW uncapped
+    c = _campus()
+    c.load_fraction = 0.8
+    # exactly the uncapped draw: not capped
+    served, cap = fit_demand(c, 0, 1.06, 1.0)
+    assert served == pytest.approx(1.06) and cap == 1.0
+    # without capping, 1.0 MW idles 57 GPUs (8 blocks = 64) and the rest run uncapped
+    c.cap_enabled = False
+    served, cap = fit_demand(c, 1, 1.0, 1.0)
+    assert c.powered[0][1] == 936 and cap == 1.0 and served == pytest.approx(936 * 1.06e-3)
+    assert fit_demand(c, 2, 0.0, 1.0) == (0.0, 1.0) and c.powered[0][2] == 0
+
+
+def test_fit_given_more_than_needed_draws_the_uncapped_demand() -> None:
+    # (the capping path used to return the whole target as served power, above the campus's demand)
+    c = _campus(cap=False)
+    assert fit_demand(c, 0, 5.0, 1.0) == (pytest.approx(1.2), 1.0) and c.powered[0][0] == 1000
+    c = _campus()
+    assert fit_demand(c, 0, 5.0, 1.0) == (pytest.approx(1.2), 1.0) and c.powered[0][0] == 1000
+
+
+def test_fit_a_campus_without_gpus() -> None:
+    c = _campus(installed=0)
+    assert fit_demand(c, 0, 1.0, 1.0) == (0.0, 0.6) and c.powered[0][0] == 0
+
+
+def test_absorb_into_a_battery_already_charging() -> None:
+    # 2 MW charging of a 5 MW limit: 3 MW more can be absorbed
+    assert absorb_minimum(10.0, 0.0, 0.0, 2.0, 5.0, 1.0) == (0.0, 0.0, 5.0, 4.0, 7.0)
+
+
+def test_stop_units_keeps_a_minimum_that_fits_exactly() -> None:
+    a = _units(on=2, cap_mw=20.0, min_mw=10.0)
+    assert stop_units([a], 1, 10.0, 20.0, 10.0) == (20.0, 10.0) and a.on == 2
+
+
+def _fleets_a_b() -> list[Units]:
+    """A: one 0.2 MW unit (0.1 MW minimum); B: one 10 MW unit (5 MW minimum), stopped first."""
+    a = _units(unit_mw=0.2, on=1, cap_mw=0.2, min_mw=0.1)
+    b = _units(on=1, cap_mw=10.0, min_mw=5.0)
+    return [a, b]
+
+
+def test_stopped_units_give_back_to_the_battery_and_grid() -> None:
+    # one 10 MW unit gave 0.3 MW of a 1.2 MW campus, the grid 0.5 (of 1.0 MW), the battery 0.4 (of 1.5 MW).
+    # Its 5 MW minimum cannot be held: grid, discharge and 0.5 MW of charging absorb 1.4 MW, then the unit
+    # stops; its 1.7 MW less the 0.5 MW of charging goes back to the grid (up to 1.0) and the battery (0.2)
+    u = _units(on=1, cap_mw=10.0, min_mw=5.0)
+    flows, cap, low = hold_minimum_load(
+        [u], _campus(), 1, 1.0, Flows(1.2, 0.5, 0.3, 0.4, 0.0, 1.0), (1.0, 1.5, 0.5), 10.0, 5.0
+    )
+    assert flows == pytest.approx(Flows(1.2, 1.0, 0.0, 0.2, 0.0, 1.0)) and (cap, low) == (0.0, 0.0)
+    assert u.on == 0
+
+
+def test_stopped_units_leave_a_shortfall_the_campus_refits_to() -> None:
+    # A and B give 0.3 MW, the grid its full 0.5 MW and the battery its full 0.4 MW. B's minimum cannot be
+    # held and it stops; A keeps 0.2 MW: 1.1 MW of supply. Uncapped, 1.1 MW idles 11 blocks: 912 GPUs draw
+    # 1.0944 MW, and the 5.6 kW left over comes off the grid
+    c = _campus(cap=False)
+    flows, cap, low = hold_minimum_load(
+        _fleets_a_b(), c, 1, 1.0, Flows(1.2, 0.5, 0.3, 0.4, 0.0, 1.0), (0.5, 0.4, 0.1), 10.2, 5.1
+    )
+    assert flows == pytest.approx(Flows(1.0944, 0.4944, 0.2, 0.4, 0.0, 1.0))
+    assert (cap, low) == pytest.approx((0.2, 0.1))
+    assert c.powered[0][1] == 912
+    # with capping the 1.1 MW is met exactly at a cap of 0.6 / 0.7
+    flows, _, _ = hold_minimum_load(
+        _fleets_a_b(), _campus(), 1, 1.0, Flows(1.2, 0.5, 0.3, 0.4, 0.0, 1.0), (0.5, 0.4, 0.1), 10.2, 5.1
+    )
+    assert flows == pytest.approx(Flows(1.1, 0.5, 0.2, 0.4, 0.0, 0.6 / 0.7))
+
+
+def test_a_refit_trims_the_battery_then_the_generators() -> None:
+    # no grid: the battery's 0.9 MW and A's 0.2 MW, less the 5.6 kW the blocks leave over
+    flows, _, _ = hold_minimum_load(
+        _fleets_a_b(),
+        _campus(cap=False),
+        1,
+        1.0,
+        Flows(1.2, 0.0, 0.3, 0.9, 0.0, 1.0),
+        (0.0, 0.9, 0.1),
+        10.2,
+        5.1,
+    )
+    assert flows == pytest.approx(Flows(1.0944, 0.0, 0.2, 0.8944, 0.0, 1.0))
+    # nothing but A: 0.2 MW idles 105 blocks; 160 GPUs draw 0.192 MW, which A gives (above its minimum)
+    c = _campus(cap=False)
+    flows, _, _ = hold_minimum_load(
+        _fleets_a_b(), c, 1, 1.0, Flows(1.2, 0.0, 1.2, 0.0, 0.0, 1.0), (0.0, 0.0, 0.0), 10.2, 5.1
+    )
+    assert flows == pytest.approx(Flows(0.192, 0.0, 0.192, 0.0, 0.0, 1.0)) and c.powered[0][1] == 160
+
+
+def test_charge_from_small_spares() -> None:
+    assert charge_from_spare(10.0, 0.5, 0.0, True) == (0.5, 0.0)
+    assert charge_from_spare(0.5, 0.0, 2.0, True) == (0.0, 0.5)
+    assert charge_from_spare(10.0, 0.0, 0.5, True) == (0.0, 0.5)
+    assert charge_from_spare(10.0, 3.0, 0.5, True) == (3.0, 0.5)
+
+
+def test_a_fleet_stopped_for_the_year_offers_nothing() -> None:
+    u = _units(blocked=True)
+    assert commit_units(u, 1, 30.0, 30.0) == (30.0, 30.0, 0.0) and u.on == 0 and not u.starting
+
+
+def test_a_fleet_outside_its_dates_offers_nothing() -> None:
+    u = _units(unit_mw=0.0)
+    assert commit_units(u, 1, 30.0, 30.0) == (30.0, 30.0, 0.0) and u.on == 0
+
+
+def test_each_started_unit_synchronises_once() -> None:
+    u = _units(available=5, startup_steps=1)
+    commit_units(u, 1, 20.0, 20.0)
+    commit_units(u, 2, 20.0, 20.0)
+    assert u.on == 2 and not u.starting
+
+
+def test_an_outage_of_fewer_units_keeps_the_output_below_them() -> None:
+    # three units gave 5 MW; two trip: the one left can still give the 5 MW
+    u = _units(on=3, output_mw=5.0)
+    u.available[1] = 1
+    commit_units(u, 1, 5.0, 5.0)
+    assert u.on == 1 and u.output_mw == 5.0
+
+
+def test_an_outage_cancels_start_ups_beyond_the_units_available() -> None:
+    # three units starting (2 steps); at step 2 only one is available: two start-ups are called off
+    u = _units(startup_steps=2)
+    commit_units(u, 1, 30.0, 30.0)
+    u.available[2] = 1
+    commit_units(u, 2, 30.0, 30.0)
+    assert list(u.starting) == [3] and u.on == 0
+    commit_units(u, 3, 10.0, 10.0)
+    assert u.on == 1
+
+
+def test_units_stop_down_to_an_exact_multiple() -> None:
+    u = _units(on=3, output_mw=30.0)
+    commit_units(u, 1, 0.0, 20.0)
+    assert u.on == 2
+
+
+def test_start_ups_are_called_off_before_running_units_stop() -> None:
+    # one unit running and two starting; the need falls to one unit: both start-ups are called off
+    u = _units(on=1, startup_steps=2)
+    u.starting.extend([5, 5])
+    commit_units(u, 1, 10.0, 10.0)
+    assert u.on == 1 and not u.starting
+
+
+def test_start_up_caps_count_every_start_of_the_year() -> None:
+    u = _units(starts_cap=3, keep_running=True)
+    commit_units(u, 1, 10.0, 10.0)
+    commit_units(u, 2, 20.0, 20.0)
+    assert u.on == 2 and u.starts_year == 2 and u.starts_by_step[1:3] == [1, 1]
+    commit_units(u, 3, 30.0, 30.0)
+    assert u.on == 3 and u.starts_year == 3
+    # a permit of no start-ups allows none
+    none = _units(starts_cap=0, keep_running=True)
+    commit_units(none, 1, 30.0, 30.0)
+    assert none.on == 0 and none.starts_year == 0
+
+
+def test_output_window_under_a_small_or_spent_nox_cap() -> None:
+    # a cap of nothing stops the fleet at once
+    u = _units(on=2, output_mw=20.0, nox_cap_t=0.0, nox_t_per_mmbtu=0.01, track_nox=True)
+    output_window(u, 1, 0.5)
+    assert u.blocked and u.on == 0
+    # half a tonne: 50 MMBtu a year, 50 / (10 / 0.776 x 0.5) = 7.76 MW, below the 10 MW minimum: stopped
+    u = _units(on=2, output_mw=20.0, nox_cap_t=0.5, nox_t_per_mmbtu=0.01, track_nox=True)
+    output_window(u, 1, 0.5)
+    assert u.blocked and u.on == 0
+
+
+def test_fit_exactly_at_a_light_load_is_uncapped() -> None:
+    # 1,000 GPUs drawing half their 1 kW TDP (0.5 MW) plus 250 W each: exactly 0.5 MW fits them uncapped
+    c = Campus(
+        installed=[[1000]],
+        slope_w=[1000.0],
+        fixed_w=[250.0],
+        load_fraction=0.5,
+        cap_enabled=True,
+        cap_min_fraction=0.3,
+        block_gpus=8,
+    )
+    assert fit_demand(c, 0, 0.75, 1.0) == (0.75, 1.0)

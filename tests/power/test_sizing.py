@@ -131,6 +131,7 @@ def test_sized_unit() -> None:
     assert sized_unit(fleets, None) == "smt-130"  # the largest catalog unit; unnamed fleets do not count
     assert sized_unit(fleets, "mobile-2p5mw") == "mobile-2p5mw"
     assert sized_unit((GeneratorFleet(rating_mw=50.0, count=1),), None) == DEFAULT_UNIT == "smt-130"
+    assert sized_unit((GeneratorFleet(unit="mobile-2p5mw", count=1),), None) == "mobile-2p5mw"
     with pytest.raises(ValueError, match="unknown generator unit 'nope'"):
         sized_unit(fleets, "nope")
 
@@ -151,11 +152,13 @@ def test_candidate_power() -> None:
     assert p.spinning_reserve_units == 0 and p.battery is not None
     assert (p.battery.power_mw, p.battery.energy_mwh, p.battery.round_trip_efficiency) == (200.0, 400.0, 0.85)
     assert candidate_power(base, "smt-130", 5, 0.0, 1).battery is None
+    small = candidate_power(base, "smt-130", 5, 0.5, 1).battery
+    assert small is not None and (small.power_mw, small.energy_mwh) == (0.25, 0.5)
 
 
 def test_sizing_costs_and_result_dict() -> None:
     from megacluster.power.sizing import SizingPoint, SizingResult, sizing_costs
-    from power.test_totals import _result
+    from power.helpers import plant_result as _result
 
     # the four half-hour steps of test_totals: 2 h of 8,760; a 4 MWh battery is 2 MW of 2-hour battery
     costs = sizing_costs(_result(), 3, "smt-130")

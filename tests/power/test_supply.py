@@ -171,7 +171,7 @@ def test_assembled_supply_per_fleet() -> None:
         battery=BatteryConfig(power_mw=1.0, energy_mwh=2.0, initial_soc_fraction=0.5),
     )
     s = assemble_supply(power, tt, 3600.0, np.full(len(tt), 15.0), seed=3)
-    assert np.all(s.grid_co2_kg_per_mwh == 123.0) and np.all(s.price_usd_per_mwh == 62.3)
+    assert np.all(s.grid_co2_kg_per_mwh == 123.0) and np.all(s.price_usd_per_mwh == 77.1)  # issue 15: US
     assert s.generator_co2_kg_per_mmbtu == (0.0, 53.06) and s.generator_nameplate_mw == pytest.approx(16.0)
     assert np.all(s.generators[0].available_units == 2) and np.all(s.generators[1].available_units == 0)
     assert (

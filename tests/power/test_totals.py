@@ -2,71 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 
-from megacluster.power.plant import PlantResult
 from megacluster.power.totals import PermitReport, plant_totals, power_facts
+from power.helpers import plant_result as _result
 
 HOME_US_KW = 10_715 / 8760  # EIA 2020: 1.223 kW per average US home
 HOME_TN_KW = 1_128 * 12 / 8760  # Tennessee: 1.545 kW
-
-
-def _result(**changes: Any) -> PlantResult:
-    """Four half-hour steps around midnight on 30 June 2024, every flow chosen by hand (MW unless noted).
-
-    step      0     1     2     3
-    facility  10    12    8     10    -> 20 MWh
-    IT        8     10    6.4   8     -> 16.2 MWh
-    grid      10    8     0     6     -> 12 MWh
-    gens      0     4     6     5     -> 7.5 MWh
-    battery   0     0     +2    -1    -> 1 MWh out, 0.5 MWh in (12 + 7.5 + 1 - 0.5 = 20)
-    """
-    times = np.array(
-        ["2024-06-30T23:00", "2024-06-30T23:30", "2024-07-01T00:00", "2024-07-01T00:30"],
-        dtype="datetime64[s]",
-    )
-    f = np.array
-    fields: dict[str, Any] = {
-        "times": times,
-        "dt_s": 1800.0,
-        "ambient_c": f([20.0, 25.0, 30.0, 22.0]),
-        "gpus_installed": f([100, 100, 100, 100]),
-        "gpus_powered": f([100, 80, 60, 100]),
-        "gpus_powered_by_fleet": f([[100, 80, 60, 100]]),
-        "gpu_power_cap_fraction": f([1.0, 0.8, 0.6, 1.0]),
-        "throughput_factor": f([1.0, 0.9, 0.8, 1.0]),
-        "it_power_mw": f([8.0, 10.0, 6.4, 8.0]),
-        "facility_power_mw": f([10.0, 12.0, 8.0, 10.0]),
-        "pue": f([1.25, 1.2, 1.25, 1.25]),
-        "grid_mw": f([10.0, 8.0, 0.0, 6.0]),
-        "generators_mw": f([0.0, 4.0, 6.0, 5.0]),
-        "generators_mw_by_fleet": f([[0.0, 4.0, 6.0, 5.0]]),
-        "generator_units_on": f([0, 1, 1, 1]),
-        "generator_starts": f([0, 1, 0, 2]),
-        "generator_starts_by_fleet": f([[0, 1, 0, 2]]),
-        "nox_t_by_fleet": f([[0.0, 0.1, 0.2, 0.15]]),
-        "battery_mw": f([0.0, 0.0, 2.0, -1.0]),
-        "battery_soc_mwh": f([4.0, 4.0, 2.8, 3.3]),
-        "demand_full_mw": f([10.0, 14.0, 12.0, 10.0]),
-        "unserved_mw": f([0.0, 2.0, 4.0, 0.0]),
-        "supply_capacity_mw": f([20.0, 15.0, 12.0, 18.0]),
-        "fuel_mmbtu": f([0.0, 20.0, 30.0, 25.0]),
-        "co2_t": f([2.8, 3.3, 1.5, 2.95]),
-        "co2_generators_t": f([0.0, 1.0, 1.5, 1.25]),
-        "nox_t": f([0.0, 0.1, 0.2, 0.15]),
-        "water_m3": f([1.0, 2.0, 3.0, 4.0]),
-        "cost_usd": f([300.0, 310.0, 100.0, 260.0]),
-        "grid_cost_usd": f([300.0, 240.0, 0.0, 180.0]),
-        "fuel_cost_usd": f([0.0, 70.0, 100.0, 80.0]),
-        "curtailed": f([False, True, True, False]),
-        "battery_energy_mwh": 4.0,
-        "generator_capacity_mw": 10.0,
-    }
-    fields.update(changes)
-    return PlantResult(**fields)
 
 
 def test_energy_by_source_balances() -> None:
@@ -194,3 +137,85 @@ def test_an_empty_run() -> None:
     assert (f.gpus_powered_at_worst, f.gpus_installed_at_worst) == (0, 0)
     assert f.all_gpus_powered_from is None and f.generator_capacity_factor == 0.0
     assert f.mean_pue == 0.0 and f.generator_co2_t_per_year == 0.0
+    assert f.peak_demand_mw == 0.0 and f.peak_ambient_c == 0.0
+    assert s.it_power_peak_mw == 0.0 and s.facility_power_peak_mw == 0.0 and s.supply_capacity_peak_mw == 0.0
+
+
+def test_timeseries_columns_are_the_result_fields_of_the_same_name() -> None:
+    r = _result()
+    cols = r.columns()
+    assert list(cols) == [
+        "ambient_c",
+        "wetbulb_c",  # issue 15
+        "gpus_installed",
+        "gpus_powered",
+        "gpu_power_cap_fraction",
+        "throughput_factor",
+        "it_power_mw",
+        "facility_power_mw",
+        "facility_peak_mw",  # issue 15: the peak basis the supply carried
+        "pue",
+        "grid_mw",
+        "generators_mw",
+        "generator_units_on",
+        "battery_mw",
+        "battery_soc_mwh",
+        "demand_full_mw",
+        "unserved_mw",
+        "supply_capacity_mw",
+        "fuel_mmbtu",
+        "co2_t",
+        "nox_t",
+        "water_m3",
+        "cost_usd",
+        "curtailed",
+    ]
+    for name, values in cols.items():
+        assert values is getattr(r, name), name
+
+
+def test_a_small_plant_of_one_half_hour() -> None:
+    # every flow under 1 MW and a run shorter than an hour: nothing is rounded away. 0.1 MW of facility power
+    # from 0.08 MW of IT, 0.06 MW from the grid and 0.04 MW from a 0.05 MW generator, a 0.5 MWh battery
+    r = _result(
+        times=np.array(["2024-01-10T03:00"], dtype="datetime64[s]"),
+        ambient_c=np.array([-4.5]),
+        gpus_installed=np.array([1]),
+        gpus_powered=np.array([0]),
+        gpu_power_cap_fraction=np.array([1.0]),
+        it_power_mw=np.array([0.08]),
+        facility_power_mw=np.array([0.1]),
+        grid_mw=np.array([0.06]),
+        generators_mw=np.array([0.04]),
+        battery_mw=np.array([0.2]),
+        demand_full_mw=np.array([0.3]),
+        unserved_mw=np.array([0.2]),
+        supply_capacity_mw=np.array([0.5]),
+        generator_starts=np.array([0]),
+        curtailed=np.array([True]),
+        battery_energy_mwh=0.5,
+        generator_capacity_mw=0.05,
+    )
+    s = plant_totals(r)
+    f = s.facts
+    # a winter night: the peak ambient is below freezing
+    assert f.peak_ambient_c == -4.5 and f.peak_demand_mw == 0.3
+    assert s.it_power_peak_mw == 0.08 and s.facility_power_peak_mw == 0.1 and s.supply_capacity_peak_mw == 0.5
+    assert f.mean_pue == pytest.approx(1.25)
+    assert s.homes_equivalent.us_average == pytest.approx(0.1 * 1000 / HOME_US_KW)
+    # the one GPU installed is off: nothing of the campus runs
+    assert f.worst_powered_fraction == 0.0 and f.gpus_installed_at_worst == 1
+    assert f.generator_hours == 0.5 and f.generator_capacity_factor == pytest.approx(0.04 / 0.05)
+    assert f.battery_cycles == pytest.approx(0.1 / 0.5)
+
+
+def test_a_single_gpu_fully_powered() -> None:
+    f = power_facts(_result(gpus_installed=np.full(4, 1), gpus_powered=np.full(4, 1)))
+    assert f.worst_powered_fraction == 1.0
+
+
+def test_a_run_without_gpus_is_fully_powered() -> None:
+    f = power_facts(
+        _result(gpus_installed=np.zeros(4, dtype=np.int64), gpus_powered=np.zeros(4, dtype=np.int64))
+    )
+    assert f.worst_powered_fraction == 1.0 and f.short_hours == 0.0 and f.all_gpus_powered_from is None

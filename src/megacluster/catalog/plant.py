@@ -47,6 +47,14 @@ class Generator(CatalogEntry):
     startup_s: float = Field(default=600.0, ge=0)
     ramp_fraction_per_min: float = Field(default=0.2, gt=0)
     forced_outage_rate: float = Field(default=0.05, ge=0, lt=1)
+    inertia_h_s: float | None = Field(default=None, gt=0, le=30, description="Inertia constant [s]")
+    governor_droop: float | None = Field(default=None, gt=0, le=0.2, description="Speed droop [-]")
+    governor_actuator_s: float | None = Field(default=None, ge=0, le=30, description="Actuator lag [s]")
+    governor_turbine_s: float | None = Field(default=None, ge=0, le=60, description="Turbine lag [s]")
+    governor_rate_pu_per_s: float | None = Field(default=None, gt=0, le=10, description="Valve rate [1/s]")
+    load_step_fraction: float | None = Field(
+        default=None, gt=0, le=1, description="Largest load step accepted, fraction of rating [-]"
+    )
 
 
 class Battery(CatalogEntry):
@@ -66,3 +74,16 @@ class Climate(CatalogEntry):
     tmin_c: tuple[float, ...] = Field(min_length=12, max_length=12)
     design_drybulb_c: float | None = None
     design_wetbulb_c: float | None = None
+    region: str | None = Field(default=None, description="Grid region catalog id of the site")
+    elevation_m: float | None = Field(default=None, ge=-500, le=6000, description="Station elevation [m]")
+    drybulb_0p4_c: float | None = Field(default=None, description="ASHRAE 0.4 % cooling dry-bulb [°C]")
+    wetbulb_0p4_c: float | None = Field(default=None, description="Its mean coincident wet-bulb [°C]")
+    drybulb_max_mean_c: float | None = Field(default=None, description="Mean annual maximum dry-bulb [°C]")
+    wetbulb_evap_0p4_c: float | None = Field(default=None, description="0.4 % evaporation wet-bulb [°C]")
+    heatwave_name: str | None = Field(default=None, description="The sourced extreme heat event")
+    heatwave_month: int | None = Field(default=None, ge=1, le=12)
+    heatwave_first_day: int | None = Field(default=None, ge=1, le=31)
+    heatwave_days: int | None = Field(default=None, ge=1, le=60)
+    heatwave_peak_day: int | None = Field(default=None, ge=1, le=31)
+    heatwave_threshold_c: float | None = Field(default=None, description="Every day's maximum at least [°C]")
+    heatwave_peak_c: float | None = Field(default=None, description="The event's highest temperature [°C]")

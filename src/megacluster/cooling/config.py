@@ -14,6 +14,9 @@ from megacluster.units import Frozen
 
 _MONTHS = "January to December"
 
+DEFAULT_REGION = "us-average"
+"""Grid region of a site whose climate names none (catalog/data/regions.toml)."""
+
 
 def _twelve(value: Any, name: str) -> Any:
     if isinstance(value, list | tuple) and len(value) != 12:
@@ -21,8 +24,34 @@ def _twelve(value: Any, name: str) -> Any:
     return value
 
 
+class HeatWave(Frozen):
+    """A sourced extreme heat event, laid on the weather on its calendar days in every simulated year: each
+    day's maximum is raised to at least a line rising from ``threshold_c`` on the first and last days to
+    ``peak_c`` on the peak day (facts-regions.md 4.2). [°C]"""
+
+    name: str = Field(default="", description="What the event was")
+    month: int = Field(ge=1, le=12, description="Month of the first day [-]")
+    first_day: int = Field(ge=1, le=31, description="Day of the month the event starts [-]")
+    days: int = Field(ge=1, le=60, description="Length of the event [d]")
+    peak_day: int = Field(
+        ge=1, le=31, description="Day of the month of the hottest day (in the first month) [-]"
+    )
+    threshold_c: float = Field(ge=-20, le=60, description="Lowest daily maximum during the event [°C]")
+    peak_c: float = Field(ge=-20, le=60, description="Highest temperature of the event [°C]")
+
+    @model_validator(mode="after")
+    def _check(self) -> HeatWave:
+        if self.peak_c < self.threshold_c:
+            raise ValueError("heat wave peak_c must not be below threshold_c")
+        offset = self.peak_day - self.first_day
+        if not 0 <= offset < self.days:
+            raise ValueError("heat wave peak_day must fall within its days (same month as first_day)")
+        return self
+
+
 class ClimateNormals(Frozen):
-    """Inline monthly normals of daily maximum and minimum temperature, January to December. [°C]"""
+    """Inline monthly normals of daily maximum and minimum temperature, January to December, with the design
+    statistics that calibrate the synthetic weather's hottest hours. [°C]"""
 
     tmax_c: tuple[float, ...] = Field(description="Monthly mean daily maximum, January..December [°C]")
     tmin_c: tuple[float, ...] = Field(description="Monthly mean daily minimum, January..December [°C]")
@@ -32,6 +61,25 @@ class ClimateNormals(Frozen):
     design_wetbulb_c: float | None = Field(
         default=None, ge=-20, le=40, description="Mean coincident wet-bulb at the design dry-bulb [°C]"
     )
+    drybulb_0p4_c: float | None = Field(
+        default=None, ge=-20, le=60, description="ASHRAE 0.4 % cooling dry-bulb (35 h a year above) [°C]"
+    )
+    wetbulb_0p4_c: float | None = Field(
+        default=None, ge=-20, le=40, description="Mean coincident wet-bulb at the 0.4 % dry-bulb [°C]"
+    )
+    drybulb_max_mean_c: float | None = Field(
+        default=None, ge=-20, le=60, description="Mean of the years' hottest hours (ASHRAE extremes) [°C]"
+    )
+    wetbulb_evap_0p4_c: float | None = Field(
+        default=None, ge=-20, le=40, description="ASHRAE 0.4 % evaporation design wet-bulb [°C]"
+    )
+    elevation_m: float = Field(
+        default=0.0,
+        ge=-500,
+        le=6000,
+        description="Elevation: sets the air pressure of the psychrometrics [m]",
+    )
+    heatwave: HeatWave | None = Field(default=None, description="Extreme heat event laid on the weather")
 
     @field_validator("tmax_c", mode="before")
     @classmethod
@@ -64,6 +112,27 @@ class ClimateNormals(Frozen):
         wet = self.design_wetbulb_c if self.design_wetbulb_c is not None else dry - k.WETBULB_DEPRESSION_K
         return dry, min(wet, dry)
 
+    def hot_points_c(self) -> tuple[tuple[float, float], ...]:
+        """The design dry-bulbs the synthetic weather is calibrated to, as (exceedance fraction of the year's
+        hours, dry-bulb): the 1 % design point, the 0.4 % point and the mean annual maximum, where known. [-,
+        °C]"""
+        points = []
+        if self.design_drybulb_c is not None:
+            points.append((0.01, self.design_drybulb_c))
+        if self.drybulb_0p4_c is not None:
+            points.append((0.004, self.drybulb_0p4_c))
+        if self.drybulb_max_mean_c is not None:
+            points.append((0.0, self.drybulb_max_mean_c))
+        return tuple(points)
+
+    def coincident_pair_c(self) -> tuple[float, float] | None:
+        """The hottest design dry-bulb with a known mean coincident wet-bulb (0.4 %, else 1 %). [°C]"""
+        if self.drybulb_0p4_c is not None and self.wetbulb_0p4_c is not None:
+            return self.drybulb_0p4_c, self.wetbulb_0p4_c
+        if self.design_drybulb_c is not None and self.design_wetbulb_c is not None:
+            return self.design_drybulb_c, self.design_wetbulb_c
+        return None
+
 
 class SiteConfig(Frozen):
     """Where the campus is and its climate (a catalog id or inline normals)."""
@@ -76,6 +145,19 @@ class SiteConfig(Frozen):
         le=14,
         description="Local standard time minus UTC [h] (default: the climate's; 0 for inline normals). The "
         "simulation clock runs in local standard time; outputs are stamped in UTC",
+    )
+    region: str | None = Field(
+        default=None,
+        description="Grid region catalog id: price and carbon intensity (default: the climate's region, else "
+        "'us-average')",
+    )
+    weather_file: str | None = Field(
+        default=None,
+        description="Hourly weather of a typical year: an EnergyPlus EPW or NREL TMY3 CSV file, read with "
+        "pvlib (default: synthetic weather calibrated to the climate's design statistics)",
+    )
+    heatwave: bool = Field(
+        default=False, description="Lay the climate's sourced extreme heat event on the weather (stress test)"
     )
 
     @field_validator("climate", mode="before")
@@ -97,7 +179,42 @@ class SiteConfig(Frozen):
     def _check(self) -> SiteConfig:
         if isinstance(self.climate, str) and self.climate not in catalog.climates():
             raise ValueError(unknown_choice_message("climate", self.climate, catalog.climates()))
+        if self.region is not None and self.region not in catalog.regions():
+            raise ValueError(unknown_choice_message("region", self.region, catalog.regions()))
+        if self.heatwave and self._heatwave() is None:
+            raise ValueError(
+                "heatwave = true needs a sourced event: the climate has none; give [site.climate.heatwave]"
+            )
         return self
+
+    def region_id(self) -> str:
+        """The grid region: given, else the climate's, else the US average."""
+        if self.region is not None:
+            return self.region
+        if isinstance(self.climate, str):
+            return catalog.climates()[self.climate].region or DEFAULT_REGION
+        return DEFAULT_REGION
+
+    def region_entry(self) -> catalog.Region:
+        """The grid region's catalog entry."""
+        return catalog.regions()[self.region_id()]
+
+    def _heatwave(self) -> HeatWave | None:
+        """The climate's sourced heat event (whether or not it is switched on)."""
+        if isinstance(self.climate, ClimateNormals):
+            return self.climate.heatwave
+        e = catalog.climates()[self.climate]
+        if e.heatwave_month is None or e.heatwave_first_day is None or e.heatwave_days is None:
+            return None
+        return HeatWave(
+            name=e.heatwave_name or "",
+            month=e.heatwave_month,
+            first_day=e.heatwave_first_day,
+            days=e.heatwave_days,
+            peak_day=e.heatwave_peak_day or e.heatwave_first_day,
+            threshold_c=float(e.heatwave_threshold_c or 0.0),
+            peak_c=float(e.heatwave_peak_c or 0.0),
+        )
 
     def utc_offset_hours(self) -> float:
         """Local standard time minus UTC: given, or the climate's (0 for inline normals). [h]"""
@@ -108,15 +225,23 @@ class SiteConfig(Frozen):
         return 0.0
 
     def normals(self) -> ClimateNormals:
-        """The monthly normals, from the catalog or inline."""
+        """The monthly normals and design statistics, from the catalog or inline; the heat event only when
+        ``heatwave`` is on."""
+        event = self._heatwave() if self.heatwave else None
         if isinstance(self.climate, ClimateNormals):
-            return self.climate
+            return self.climate.model_copy(update={"heatwave": event})
         entry = catalog.climates()[self.climate]
         return ClimateNormals(
             tmax_c=entry.tmax_c,
             tmin_c=entry.tmin_c,
             design_drybulb_c=entry.design_drybulb_c,
             design_wetbulb_c=entry.design_wetbulb_c,
+            drybulb_0p4_c=entry.drybulb_0p4_c,
+            wetbulb_0p4_c=entry.wetbulb_0p4_c,
+            drybulb_max_mean_c=entry.drybulb_max_mean_c,
+            wetbulb_evap_0p4_c=entry.wetbulb_evap_0p4_c,
+            elevation_m=entry.elevation_m if entry.elevation_m is not None else 0.0,
+            heatwave=event,
         )
 
 
@@ -132,6 +257,9 @@ class CoolingType(enum.StrEnum):
     """Chilled water from air-cooled chillers (no water use, lower COP)."""
     DRY_COOLER = "dry_cooler"
     """Warm-water direct-to-chip loop on dry coolers, no chillers, no water; capacity falls with ambient."""
+    DRY_COOLER_CHILLER = "dry_cooler_chiller"
+    """Closed warm-water loop on dry coolers with air-cooled chillers trimming it on hot hours: no evaporative
+    water, full capacity at any ambient (Stargate Abilene's closed-loop design, facts-regions.md 3.4)."""
 
 
 class FacilityConfig(Frozen):
@@ -139,8 +267,8 @@ class FacilityConfig(Frozen):
 
     cooling: CoolingType | None = Field(
         default=None,
-        description="Cooling plant: constant_pue, chiller_tower, chiller_air or dry_cooler. Default: "
-        "chiller_tower, or constant_pue when only 'pue' is given",
+        description="Cooling plant: constant_pue, chiller_tower, chiller_air, dry_cooler or "
+        "dry_cooler_chiller. Default: chiller_tower, or constant_pue when only 'pue' is given",
     )
     pue: float | None = Field(
         default=None,
@@ -175,10 +303,20 @@ class FacilityConfig(Frozen):
         gt=0,
         le=100_000,
         description="Heat the plant removes at its design ambient [MW]; above it GPUs throttle. "
-        "Default: sized for the installed peak at the design dry-bulb",
+        "Default: sized for the installed peak at the run's hottest hour (no throttling)",
     )
     cycles_of_concentration: float = Field(
-        default=k.CYCLES_OF_CONCENTRATION, gt=1, le=50, description="Cooling-tower cycles [-] ([A])"
+        default=k.CYCLES_OF_CONCENTRATION,
+        gt=1,
+        le=50,
+        description="Cooling-tower cycles of concentration: blowdown = evaporation / (cycles - 1) - drift "
+        "[-] ([P via S] 5: EPA, efficient towers run '4 or 5 cycles of concentration, or higher')",
+    )
+    drift_fraction: float = Field(
+        default=k.DRIFT_FRACTION,
+        ge=0,
+        le=0.01,
+        description="Drift lost from the tower per water circulated [-] ([S] 0.0002)",
     )
     wue_l_per_kwh: float = Field(
         default=k.WUE_L_PER_KWH,

@@ -46,6 +46,10 @@ architecture, facts-plant.md 6, with a 5 K margin)."""
 DRY_COOLER_APPROACH_K = 8.0
 """[A] dry-cooler approach (water leaving minus air entering)."""
 
+LIQUID_LOOP_RANGE_K = 10.0
+"""[A] range of a warm-water direct-to-chip loop (supply to return): 'picks up heat at roughly 25 °C and
+returns at roughly 45 °C' ([U] facts-plant.md 6) spans 20 K; 10 K is the narrower, pump-heavier end."""
+
 ELECTRICAL_LOSS_FRACTION = 0.04
 """[A] UPS and transformer losses: double-conversion UPS ~96-97 % plus ~1 % in transformers -> 4 % of IT."""
 
@@ -56,10 +60,43 @@ PUMP_FAN_FRACTION = 0.03
 
 EVAPORATION_L_PER_KWH = 1.60
 """[D] facts-plant.md 6: 3.6 MJ per kWh / latent heat 2.256 MJ/kg (970 Btu/lb) = 1.60 L evaporated per kWh of
-heat rejected; eng-tips rule 0.03 gpm/ton = 1.55 L/kWh."""
+heat rejected; eng-tips rule 0.03 gpm/ton = 1.55 L/kWh. Kept for comparison: the tower model below uses the
+latent heat at the water's temperature and the latent share of the heat (``LATENT_FRACTION_*``)."""
+
+LATENT_HEAT_KJ_PER_KG_AT_0C = 2501.0
+LATENT_HEAT_KJ_PER_KG_PER_K = 2.38
+"""[D] facts-regions.md 3.2: saturated-steam table (IAPWS values) h_fg 2,441.7 kJ/kg at 25 °C and 2,417.9 at
+35 °C -> slope (2,417.9 - 2,441.7) / 10 K = -2.38 kJ/kg/K, intercept 2,441.7 + 25 x 2.38 = 2,501.2 kJ/kg at 0
+°C (the table's 30 °C value 2,429.8 is reproduced within 0.2 kJ/kg)."""
+
+LATENT_FRACTION_WARM_AIR = 0.95
+"""[S] facts-regions.md 8.3 (eng-tips citing Wang's Handbook of Air Conditioning and Refrigeration): with the
+entering air warmer than the leaving water, the sensible share of the tower's heat transfer is 'about 5%'."""
+
+LATENT_FRACTION_COOL_AIR = 0.77
+"""[S] facts-regions.md 8.3: with the entering air cooler than the leaving water the sensible share is 23 %
+(Wang, via eng-tips); afcl.com: latent heat 'accounts for 75-80 percent of the heat transferred'."""
+
+LATENT_FRACTION_SPAN_K = 10.0
+"""[A] the latent share moves linearly from its warm-air to its cool-air value as the air goes from the
+leaving water's temperature to 10 K below it: the sources give the two regimes, not the path between them."""
+
+CONDENSER_RANGE_K = 5.2
+"""[D] facts-regions.md 8.3: AHRI 550/590 water-cooled condenser 85 -> 94.3 °F: 9.3 °F = 5.2 K of range; sets
+the water circulated per kWh of heat and so the drift."""
+
+WATER_HEAT_CAPACITY_KJ_PER_KG_K = 4.186
+"""[P] specific heat of liquid water near 25 °C (steam tables), 4.186 kJ/(kg K)."""
+
+DRIFT_FRACTION = 0.0002
+"""[S] facts-plant.md 6: drift 'D = 0.0002 x Circulation Rate' (cooling-tower practice page); modern
+eliminators reach 0.001-0.005 % [U]: 0.02 % is the conservative end. Blowdown = evaporation / (cycles - 1) -
+drift (the drift carries dissolved solids out too), make-up = evaporation + drift + blowdown."""
 
 CYCLES_OF_CONCENTRATION = 5.0
-"""[A] cooling-tower cycles of concentration; blowdown = evaporation / (cycles - 1) (facts-plant.md 6)."""
+"""[P via S] facts-regions.md 3.2: EPA: 'Water efficient cooling towers are operated to achieve 4 or 5 cycles
+of concentration, or higher'; 'Many systems operate at two to four cycles ... six cycles or more might be
+possible'. A new hyperscale plant is taken at the efficient end, 5 (range 3-6)."""
 
 WUE_L_PER_KWH = 0.38
 """[S] facts-plant.md 6: LBNL 2024, average on-site WUE of US data centers 0.38 L/kWh (2023); used only with
@@ -75,6 +112,42 @@ time, a common shape of diurnal temperature models."""
 WETBULB_DEPRESSION_K = 8.0
 """[A] wet-bulb depression at the design dry-bulb when a climate gives no ASHRAE design pair (Memphis 9.5 K,
 Abilene 14.7 K, Yakima 15.1 K: facts-plant.md 1)."""
+
+# --- Synthetic weather --------------------------------------------------------------------------------------
+
+ANOMALY_LAG1 = 0.7
+"""[A] day-to-day persistence of daily temperature anomalies (lag-1 autocorrelation): warm and cold spells
+last a few days in mid-latitude continental climates (an AR(1) with 0.7 has an e-folding time of ~2.8 days).
+No station statistic was found; the calibration below fixes the hottest hours whatever this value."""
+
+ANOMALY_SD_K = 3.0
+"""[A] standard deviation of daily temperature anomalies around the monthly normals: typical of mid-latitude
+summer day-to-day variability (2-4 K). The quantile map below pins the hottest hours to the ASHRAE statistics,
+so this sets only how often moderate warm spells come."""
+
+CALIBRATION_FROM_FRACTION = 0.05
+"""[A] the quantile map leaves the coolest 95 % of a year's hours untouched and maps the hottest 5 % onto the
+design points (1 %, 0.4 %, the mean annual maximum), linearly between them."""
+
+WEATHER_SEED = 20_240_701
+"""[A] seed of the synthetic weather: a fixed typical weather per site and year (replicas share it; weather is
+not part of the Monte Carlo)."""
+
+HUMIDITY_ANOMALY_MAX_K = 8.0
+"""[A] largest standard deviation of the day-to-day dew-point anomaly searched when calibrating the wet-bulb
+exceeded 0.4 % of the hours to the ASHRAE evaporation design wet-bulb. [K]"""
+
+DEW_OFFSET_RANGE_K = (-10.0, 25.0)
+"""[A] bounds of the dew-point depression below the daily minimum searched when calibrating the humidity to
+the mean coincident wet-bulb. [K]"""
+
+# --- Psychrometric table ------------------------------------------------------------------------------------
+
+PSYCHRO_DRYBULB_C = (-45.0, 60.0)
+PSYCHRO_DEWPOINT_C = (-50.0, 35.0)
+PSYCHRO_STEP_K = 1.0
+"""Grid of the wet-bulb table computed with psychrolib once per air pressure (dry-bulb x dew point, 1 K steps)
+and interpolated bilinearly: within 0.02 K of psychrolib's own answer (tests/cooling/test_weather.py)."""
 
 # --- Guards on model outputs ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from pydantic import Field, ModelWrapValidatorHandler, field_validator, model_va
 from megacluster import catalog
 from megacluster.errors import unknown_choice_message
 from megacluster.power import constants as k
+from megacluster.power.policy import PowerPolicy
 from megacluster.units import HOURS_PER_YEAR, SECONDS_PER_DAY, DatedValue, Frozen, check_ascending
 
 MAX_BATTERY_C_RATE_PER_H = 4.0
@@ -40,6 +41,24 @@ class PermitMode(enum.StrEnum):
     """Never exceed the caps: the fleet stops (and the campus curtails) instead."""
     REPORT = "report"
     """Run as needed and list each exceedance."""
+
+
+class PermitPeriod(enum.StrEnum):
+    """Over what an air permit's caps are totalled."""
+
+    ROLLING_12_MONTHS = "rolling_12_months"
+    """Each calendar month's total plus the eleven months before it (as the 2025 Memphis permit reads)."""
+    CALENDAR_YEAR = "calendar_year"
+    """Each calendar year from 1 January."""
+
+
+class TariffKind(enum.StrEnum):
+    """How grid energy is billed."""
+
+    FLAT = "flat"
+    """The dated ``grid_price`` schedule (default: the region's all-in average price)."""
+    TIME_OF_USE = "time_of_use"
+    """The region's large-load tariff: on/off-peak energy prices plus demand and coincident-peak charges."""
 
 
 class Source(enum.StrEnum):
@@ -73,18 +92,35 @@ def _ascending(steps: tuple[DatedPrice, ...] | tuple[DatedIntensity, ...], what:
             )
 
 
-class AirPermit(Frozen):
-    """Yearly caps of an air permit on one generator fleet (e.g. Memphis, July 2025: 87 short tons NOx, 22
-    start-ups a year — facts.md 1.5)."""
+def _cap(what: str) -> Any:
+    return Field(default=None, ge=0, le=1e6, description=f"{what} cap per permit year [t, metric]")
 
-    nox_t_per_year: float | None = Field(
-        default=None,
-        ge=0,
-        le=1e6,
-        description="NOx cap per calendar year [t, metric] (87 short tons = 78.9 t)",
+
+class AirPermit(Frozen):
+    """Caps of an air permit on one generator fleet, totalled over rolling 12-month windows (or calendar
+    years) from the day it takes effect (e.g. Memphis, 2 July 2025: 87 short tons NOx, 94 CO, 85 VOC, 73 PM
+    and 9.8 formaldehyde per rolling 12 months, 22 start-up/shut-down events and 110 hours a year —
+    facts-regions.md 6.1)."""
+
+    effective_from: dt.date | None = Field(
+        default=None, description="Day the permit takes effect: nothing before it counts (default: always)"
     )
+    period: PermitPeriod = Field(
+        default=PermitPeriod.ROLLING_12_MONTHS, description="rolling_12_months or calendar_year"
+    )
+    nox_t_per_year: float | None = _cap("NOx (87 short tons = 78.9 t)")
+    co_t_per_year: float | None = _cap("CO")
+    pm_t_per_year: float | None = _cap("Particulate matter")
+    voc_t_per_year: float | None = _cap("Volatile organic compounds")
+    hcho_t_per_year: float | None = _cap("Formaldehyde")
     starts_per_year: int | None = Field(
-        default=None, ge=0, le=1_000_000, description="Start-ups per year [-]"
+        default=None, ge=0, le=1_000_000, description="Start-up/shut-down events per permit year [-]"
+    )
+    startup_hours_per_year: float | None = Field(
+        default=None, ge=0, le=1e6, description="Hours in start-up and shut-down per permit year [h]"
+    )
+    operating_hours_per_year: float | None = Field(
+        default=None, ge=0, le=1e9, description="Unit operating hours per permit year [h] (reported)"
     )
     mode: PermitMode = Field(default=PermitMode.RESPECT, description="respect (curtail) or report")
 
@@ -155,7 +191,22 @@ class GeneratorFleet(Frozen):
     co2_kg_per_mmbtu: float | None = Field(
         default=None, ge=0, le=200, description="CO2 emission factor, HHV [kg/MMBtu]"
     )
-    permit: AirPermit | None = Field(default=None, description="Optional yearly air permit")
+    oxidation_catalyst: bool = Field(
+        default=False, description="CO oxidation catalyst: CO x 0.1 ([S] AP-42 via GitHub: 90 % reduction)"
+    )
+    co_lb_per_mmbtu: float | None = Field(
+        default=None, ge=0, le=5, description="CO factor, HHV [lb/MMBtu] (AP-42 0.082; 0.0082 catalysed)"
+    )
+    pm_lb_per_mmbtu: float | None = Field(
+        default=None, ge=0, le=5, description="PM factor, HHV [lb/MMBtu] (default AP-42 0.0066)"
+    )
+    voc_lb_per_mmbtu: float | None = Field(
+        default=None, ge=0, le=5, description="VOC factor, HHV [lb/MMBtu] (default AP-42 0.0021)"
+    )
+    hcho_lb_per_mmbtu: float | None = Field(
+        default=None, ge=0, le=5, description="Formaldehyde factor, HHV [lb/MMBtu] (default AP-42 0.00071)"
+    )
+    permit: AirPermit | None = Field(default=None, description="Optional air permit")
 
     @model_validator(mode="wrap")
     @classmethod
@@ -167,8 +218,9 @@ class GeneratorFleet(Frozen):
         return handler({**fleet.model_dump(exclude_unset=True), **missing})
 
     def _unresolved(self) -> dict[str, Any]:
-        """The unset parameters, valued from the catalog unit or the defaults."""
-        unit = catalog.generators()[self.unit] if self.unit else None
+        """The unset parameters, valued from the catalog unit or the defaults (an unknown unit is left to
+        :meth:`_check`, which names it)."""
+        unit = catalog.generators().get(self.unit) if self.unit else None
         filled: dict[str, Any] = {}
         if self.rating_mw is None and unit is not None:
             filled["rating_mw"] = unit.rating_mw
@@ -257,6 +309,21 @@ class GeneratorFleet(Frozen):
         """CO2 emission factor, HHV. [kg/MMBtu]"""
         return _resolved(self.co2_kg_per_mmbtu, "co2_kg_per_mmbtu")
 
+    def pollutant_rates(self) -> dict[str, float]:
+        """Emission factors of the permitted pollutants ('nox', 'co', 'pm', 'voc', 'hcho'), HHV: given, else
+        AP-42 (CO after an oxidation catalyst when the fleet has one). [lb/MMBtu]"""
+        co = k.AP42_LB_PER_MMBTU["co"] * (k.OXIDATION_CATALYST_CO_FACTOR if self.oxidation_catalyst else 1.0)
+        given = {
+            "co": self.co_lb_per_mmbtu if self.co_lb_per_mmbtu is not None else co,
+            "pm": self.pm_lb_per_mmbtu,
+            "voc": self.voc_lb_per_mmbtu,
+            "hcho": self.hcho_lb_per_mmbtu,
+        }
+        rates = {"nox": self.nox_rate()}
+        for name, value in given.items():
+            rates[name] = value if value is not None else k.AP42_LB_PER_MMBTU[name]
+        return rates
+
 
 class BatteryConfig(Frozen):
     """On-site battery storage: a catalog unit times a count, or explicit power and energy.
@@ -330,7 +397,8 @@ class BatteryConfig(Frozen):
         return self
 
     def _unit(self) -> catalog.Battery | None:
-        return catalog.batteries()[self.unit] if self.unit else None
+        """The catalog unit; None without one or for an unknown id (which :meth:`_check` names)."""
+        return catalog.batteries().get(self.unit) if self.unit else None
 
     def total_power_mw(self) -> float:
         """Total discharge/charge power. [MW]"""
@@ -351,6 +419,16 @@ class BatteryConfig(Frozen):
         return _resolved(self.round_trip_efficiency, "round_trip_efficiency")
 
 
+class IdledBlocks(enum.StrEnum):
+    """What the GPUs of an idled block draw."""
+
+    IDLE = "idle"
+    """Servers stay on: GPUs at idle (context held), host components at their idle share, network and
+    storage on; the block can rejoin the job at its next restart."""
+    OFF = "off"
+    """Switched off: nothing (a cold boot before it can rejoin)."""
+
+
 class PowerCapConfig(Frozen):
     """GPU power capping used before whole blocks are idled."""
 
@@ -364,13 +442,28 @@ class PowerCapConfig(Frozen):
         le=3,
         description="Throughput = (cap/uncapped draw)^a [-] ([D] from a [U] 10-15 % loss at 600/700 W)",
     )
+    policy: PowerPolicy = Field(
+        default=PowerPolicy.BEST,
+        description="Short of power: 'best' (cap or idle blocks, whichever gives more throughput per MW), "
+        "'cap_first' (cap to the deepest cap, then idle) or 'idle_first' (idle blocks, the rest uncapped)",
+    )
 
 
 class DemandConfig(Frozen):
     """Bottom-up IT demand settings."""
 
     gpu_load_fraction: float = Field(
-        default=k.GPU_LOAD_FRACTION, gt=0, le=1, description="Mean GPU draw in training / TDP [-] ([A] 1.0)"
+        default=k.GPU_LOAD_FRACTION,
+        gt=0,
+        le=1,
+        description="Peak GPU draw in training / TDP: what supply and cooling must carry [-] ([A] 1.0)",
+    )
+    gpu_mean_fraction: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="Mean GPU draw in training / TDP, for energy [-] (default: the job's phase breakdown, "
+        "else [D] 0.88 from the measured 76 % of 10.2 kW per HGX H100 server)",
     )
     network_tiers: int = Field(default=k.NETWORK_TIERS, ge=1, le=5, description="Switch tiers [-] ([P] 3)")
     switch_w_per_800g_port: float = Field(
@@ -382,14 +475,54 @@ class DemandConfig(Frozen):
     storage_w_per_gpu: float = Field(
         default=k.STORAGE_W_PER_GPU, ge=0, le=2000, description="Shared storage per GPU [W] ([A])"
     )
+    gpu_idle_fraction: float = Field(
+        default=k.GPU_IDLE_FRACTION,
+        ge=0,
+        le=1,
+        description="Draw of an idled GPU kept allocated / TDP [-] ([D] 0.17: ~70 W idle + a CUDA context)",
+    )
+    idled_blocks: IdledBlocks = Field(
+        default=IdledBlocks.IDLE,
+        description="What idled blocks draw: 'idle' (servers on, GPUs idle, network and storage on: ready to "
+        "rejoin) or 'off' (switched off, nothing)",
+    )
 
 
 def _default_price() -> tuple[DatedPrice, ...]:
-    return (DatedPrice(start=_EPOCH, usd_per_mwh=k.GRID_PRICE_USD_PER_MWH),)
+    region = catalog.regions()[k.DEFAULT_REGION]
+    return (DatedPrice(start=_EPOCH, usd_per_mwh=region.price_usd_per_mwh),)
 
 
 def _default_intensity() -> tuple[DatedIntensity, ...]:
-    return (DatedIntensity(start=_EPOCH, kg_per_mwh=k.GRID_CO2_KG_PER_MWH),)
+    region = catalog.regions()[k.DEFAULT_REGION]
+    return (DatedIntensity(start=_EPOCH, kg_per_mwh=region.co2_location_kg_per_mwh),)
+
+
+class Interconnect(Frozen):
+    """The grid connection as equipment: transformers (and feeders) with ratings. The dated ``grid`` schedule
+    is what the utility allows; the equipment limits it, and the N-1 capacity (one transformer or feeder out)
+    is what the campus can count on through a contingency."""
+
+    transformers: int = Field(ge=1, le=100, description="Transformers in parallel [-]")
+    transformer_mva: float = Field(gt=0, le=5000, description="Rating of one transformer [MVA]")
+    power_factor: float = Field(
+        default=k.POWER_FACTOR, gt=0.5, le=1.0, description="Load power factor [-] ([A] 0.95)"
+    )
+    feeders: int | None = Field(default=None, ge=1, le=100, description="Feeders in parallel [-]")
+    feeder_mw: float | None = Field(default=None, gt=0, le=5000, description="Rating of one feeder [MW]")
+
+    @model_validator(mode="after")
+    def _check(self) -> Interconnect:
+        if (self.feeders is None) != (self.feeder_mw is None):
+            raise ValueError("give both feeders and feeder_mw, or neither")
+        return self
+
+    def capacity_mw(self, out_of_service: int = 0) -> float:
+        """Real power the equipment carries with ``out_of_service`` transformers and feeders out. [MW]"""
+        cap = max(self.transformers - out_of_service, 0) * self.transformer_mva * self.power_factor
+        if self.feeders is not None and self.feeder_mw is not None:
+            cap = min(cap, max(self.feeders - out_of_service, 0) * self.feeder_mw)
+        return cap
 
 
 class PowerConfig(Frozen):
@@ -399,12 +532,20 @@ class PowerConfig(Frozen):
     grid_price: tuple[DatedPrice, ...] = Field(
         default_factory=_default_price,
         min_length=1,
-        description="Grid energy price schedule [USD/MWh] (default $62.3: EIA 2023 TN industrial)",
+        description="Grid energy price schedule [USD/MWh] (default: the site region's all-in average price)",
     )
     grid_co2: tuple[DatedIntensity, ...] = Field(
         default_factory=_default_intensity,
         min_length=1,
-        description="Grid carbon intensity schedule [kg CO2/MWh] (default 283.5: TVA 2023)",
+        description="Grid carbon intensity schedule, location-based [kg CO2/MWh] (default: the site region's "
+        "eGRID subregion rate)",
+    )
+    grid_tariff: TariffKind = Field(
+        default=TariffKind.FLAT,
+        description="flat (the grid_price schedule) or time_of_use (the region's tariff with demand charges)",
+    )
+    interconnect: Interconnect | None = Field(
+        default=None, description="Transformers and feeders of the grid connection (N-1 assessment)"
     )
     fuel_price_usd_per_mmbtu: float = Field(
         default=k.FUEL_PRICE_USD_PER_MMBTU,

@@ -11,13 +11,13 @@ from megacluster.units import HOURS_PER_YEAR
 
 # --- Grid ---------------------------------------------------------------------------------------------------
 
-GRID_PRICE_USD_PER_MWH = 62.3
-"""[P] facts-plant.md 2: EIA Electric Power Annual 2023, Tennessee industrial average revenue 6.23 ¢/kWh
--> $62.3/MWh (a >100 MW load on a special contract can differ)."""
+DEFAULT_REGION = "us-average"
+"""Grid region whose price and carbon intensity a ``[power]`` section built on its own defaults to (the US
+average, catalog/data/regions.toml); a scenario's site names its own region, which the scenario fills in."""
 
-GRID_CO2_KG_PER_MWH = 283.5
-"""[D] facts-plant.md 2: TVA 2023 system rate 624.94 lb CO2/MWh x 0.45359 kg/lb = 283.5 kg/MWh (as delivered,
-REC-adjusted)."""
+POWER_FACTOR = 0.95
+"""[A] load power factor behind a large substation: the Grant County EDC price assumes 'a 95% power factor'
+(facts-regions.md 2.3); converts transformer MVA to MW."""
 
 # --- Natural gas --------------------------------------------------------------------------------------------
 
@@ -36,6 +36,15 @@ NOX_LB_PER_MMBTU = {"uncontrolled": 0.32, "dln": 0.0992, "scr": 0.0099}
 """[S/U] facts.md 3: EPA AP-42 Table 3.1-1 (as transcribed), natural-gas turbines, NOx lb/MMBtu (HHV):
 uncontrolled 0.32, dry low-NOx 0.0992, selective catalytic reduction 0.0099. Cross-check [D] facts-plant.md 4:
 40 CFR 75 App. F gives 0.00368 lb/MMBtu per ppmvd at 15 % O2 -> DLN 25 ppm = 0.092, SCR 2 ppm = 0.0074."""
+
+AP42_LB_PER_MMBTU = {"co": 0.082, "pm": 0.0066, "voc": 0.0021, "hcho": 0.00071}
+"""[S] facts-regions.md 6.2: AP-42 Table 3.1-1/3.1-3 as transcribed (several GitHub files agree), natural-gas
+turbines, uncontrolled, lb/MMBtu HHV: CO 0.082, PM10/PM2.5 0.0066, VOC 0.0021, formaldehyde 0.00071 ([P
+filing] Lodi Energy Center AFC Table 5.1A-8: formaldehyde 7.10E-04). The AP-42 PDF itself was not read."""
+
+OXIDATION_CATALYST_CO_FACTOR = 0.1
+"""[S] facts-regions.md 6.2: 'oxidation catalyst: CO 0.0820 -> 0.0082 lb/MMBtu (90% reduction)' (AP-42 as
+transcribed)."""
 
 # --- Gas-turbine performance --------------------------------------------------------------------------------
 
@@ -111,11 +120,26 @@ throughput'. Throughput = (cap / uncapped draw) ** a with 0.875 = (600/700) ** a
 0.866. Placeholder: no primary H100 training curve was found; MIT (NAACL 2022) reports only a 'marginal'
 slow-down at caps — so this is pessimistic."""
 
+GPU_IDLE_FRACTION = 0.17
+"""Draw of an idled GPU that stays allocated (CUDA context held, ready to rejoin the job) / TDP. [-]
+[D] as the power-swing model's idle level (transients/constants.py IDLE_FRACTION): H100 bare idle ~70 W ([U]
+facts-swings.md 6) + a CUDA context's +26-66 W ([P] arXiv 2605.23918), mid-range 46 W -> 116 W / 700 W =
+0.166; [U] H200 idle 80.3 W (facts-plant.md 5) is the same order. Other GPUs: the same fraction ([A])."""
+
 GPU_LOAD_FRACTION = 1.0
 """[A] GPUs of a synchronous training job are provisioned at TDP: the whole job swings to full power together
 (facts.md 6, Llama 3). [D] With the hgx-h100 components this gives 8.43 kW per server, matching the 8.4 kW
 maximum measured under training (facts-plant.md 5, Latif et al.). Newkirk et al.'s 76 % of 10.2 kW average
 corresponds to 0.88 of TDP with the same components."""
+
+GPU_MEAN_FRACTION_MEASURED = 0.88
+"""[D] facts-plant.md 5: Newkirk et al., 'even computationally intensive workloads operate at only 76% of the
+10.2 kW TDP rating' = 7.75 kW per 8-GPU HGX H100 server; with the hgx-h100 components (2,410 W of non-GPU
+parts before 95 % power supplies; 8.43 kW at TDP) the GPUs average (7,750 x 0.95 - 2,410) / (8 x 700 W) =
+0.884 of TDP. The mean draw of a campus without a training job to break down."""
+
+GPU_MEAN_SOURCE = "[D] measured: 7.75 kW per HGX H100 server (Newkirk et al., 76 % of 10.2 kW) = 0.88 of TDP"
+"""How the measured mean is labelled in the results."""
 
 # --- Network and storage (per GPU) --------------------------------------------------------------------------
 
@@ -147,6 +171,11 @@ HOME_US_KW = 10_715.0 / HOURS_PER_YEAR
 HOME_TN_KW = 1_128.0 * 12.0 / HOURS_PER_YEAR
 """[D] facts.md 4: Tennessee 1,128 kWh/month (state table on EIA 2020 data, [S]) x 12 / 8,760 h
 = 1.545 kW."""
+
+HOME_PEAK_KW = 6.0
+"""[S] facts-regions.md 8.2: 'Per the American Public Power Association, the average residential peak demand
+is 6 KW' (Los Alamos County utility page): one home's own monthly peak hour, not the diversified peak per home
+a utility plans for, so homes counted at it are a lower bound. [kW]"""
 
 # --- Permit -------------------------------------------------------------------------------------------------
 

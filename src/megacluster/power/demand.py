@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster import catalog
-from megacluster.power.config import DemandConfig
+from megacluster.power.config import DemandConfig, IdledBlocks
 from megacluster.power.constants import FRONTEND_NETWORK_FRACTION
 from megacluster.units import W_PER_MW
 
@@ -58,6 +58,8 @@ class GpuPowerModel:
     """Server non-GPU share, network and storage per GPU. [W]"""
     load_fraction: float
     """Uncapped GPU draw in training / TDP. [-]"""
+    idle_w: float = 0.0
+    """IT power of an idled GPU (kept allocated), its host share and its network and storage. [W]"""
 
     def per_gpu_w(self, cap_fraction: float | FloatArray = 1.0) -> FloatArray:
         """IT power per powered GPU at a cap (fraction of TDP). [W]"""
@@ -76,8 +78,15 @@ def gpu_power_model(
     else:
         slope = accelerator.tdp_w
         server_share = server.non_gpu_power_w / server.gpus_per_server
+    idle_w = 0.0
+    if cfg.idled_blocks is IdledBlocks.IDLE:
+        idle_w = cfg.gpu_idle_fraction * slope + server_share * server.non_gpu_idle_fraction
+        idle_w += per_gpu_network_storage
     return GpuPowerModel(
-        slope_w=slope, fixed_w=server_share + per_gpu_network_storage, load_fraction=cfg.gpu_load_fraction
+        slope_w=slope,
+        fixed_w=server_share + per_gpu_network_storage,
+        load_fraction=cfg.gpu_load_fraction,
+        idle_w=idle_w,
     )
 
 

@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from megacluster.power.battery import BatteryParams, BatteryState
 from megacluster.power.config import PermitMode, Source
+from megacluster.power.periods import month_index, permit_boundaries
 from megacluster.power.phases import (
     BATTERY,
     DEFAULT_ORDER,
@@ -45,6 +46,7 @@ from megacluster.power.phases import (
     output_window,
     split_output,
 )
+from megacluster.power.policy import PowerPolicy
 from megacluster.power.state import Campus, Flows, Units
 from megacluster.units import MW_PER_W, SECONDS_PER_HOUR
 
@@ -62,6 +64,8 @@ class FleetDemand:
     """IT watts per GPU per unit of cap fraction. [W]"""
     fixed_w: float
     """IT watts per powered GPU independent of the cap. [W]"""
+    idle_w: float = 0.0
+    """IT watts of an idled GPU. [W]"""
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,10 @@ class GenFleetInputs:
     starts_cap: int | None = None
     """Yearly start-ups under a permit. [-]"""
     permit_mode: PermitMode = PermitMode.RESPECT
+    permit_from_step: int = 0
+    """Step at which the permit takes effect (0: from the start). [-]"""
+    rolling: bool = True
+    """Permit caps over rolling 12-month windows (else calendar years)."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +120,17 @@ class DispatchInputs:
     charge_from_generators: bool
     year_index: IntArray
     """Calendar year of each step (permit periods). [-]"""
+    month_index: IntArray | None = None
+    """Month of each step, counted from January 1970: permit windows roll at each change (None: they follow
+    ``year_index``). [-]"""
     spinning_reserve_units: int = 0
     """Largest units kept running beyond the need (1 = N+1). [-]"""
+    policy: PowerPolicy = PowerPolicy.CAP_FIRST
+    """How a shortfall is met: cap or idle blocks (``policy.py``)."""
+    cap_exponent: float = 1.0
+    """Throughput = (cap / load) ** exponent, for the 'best' policy. [-]"""
+    exposure_per_gpu: float = 0.0
+    """Time lost to interruptions per second of running, per running GPU, for the 'best' policy. [1/GPU]"""
 
 
 @dataclass
@@ -192,6 +209,11 @@ def residual_ahead_mw(
 def units_of(g: GenFleetInputs) -> Units:
     """A generator fleet's inputs as the loop's :class:`Units` (permit caps enforced only in 'respect')."""
     respect = g.permit_mode is PermitMode.RESPECT
+    caps = (
+        g.starts_cap if g.starts_cap is not None and respect else -1,
+        g.nox_cap_t if g.nox_cap_t is not None and respect else -1.0,
+    )
+    in_force = g.permit_from_step <= 0
     return Units(
         unit_mw=g.unit_cap_mw.tolist(),
         available=g.available_units.tolist(),
@@ -200,10 +222,15 @@ def units_of(g: GenFleetInputs) -> Units:
         ramp_mw_per_step=g.ramp_mw_per_step,
         startup_steps=g.startup_steps,
         nox_t_per_mmbtu=g.nox_t_per_mmbtu,
-        starts_cap=g.starts_cap if g.starts_cap is not None and respect else -1,
-        nox_cap_t=g.nox_cap_t if g.nox_cap_t is not None and respect else -1.0,
-        keep_running=g.starts_cap is not None,
+        starts_cap=caps[0] if in_force else -1,
+        nox_cap_t=caps[1] if in_force else -1.0,
+        keep_running=g.starts_cap is not None and in_force,
         track_nox=g.nox_cap_t is not None,
+        permit_from=g.permit_from_step,
+        caps=caps,
+        keep_when_in_force=g.starts_cap is not None,
+        rolling=g.rolling,
+        in_force=in_force,
     )
 
 
@@ -217,6 +244,8 @@ class _Plan(NamedTuple):
     pue: list[float]
     battery_power_mw: list[float]
     years: list[int]
+    """Permit boundary counter of each step (:func:`permit_boundaries`). [-]"""
+    months: list[int]
     order: tuple[int, ...]
     battery_first: bool
     unit_peak_mw: float
@@ -235,6 +264,7 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
     lead = lead_steps(inp.generators)
     merit = inp.merit_order
     unit_peak = max((float(g.unit_cap_mw.max(initial=0.0)) for g in inp.generators), default=0.0)
+    months = month_index(inp.year_index, inp.month_index)
     plan = _Plan(
         demand_mw=demand_full.tolist(),
         cool_max_mw=cool_max.tolist(),
@@ -242,7 +272,8 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         grid_mw=inp.grid_cap_mw.tolist(),
         pue=inp.pue.tolist(),
         battery_power_mw=inp.battery_power_mw.tolist(),
-        years=inp.year_index.tolist(),
+        years=permit_boundaries(months, [g.permit_from_step for g in inp.generators]).tolist(),
+        months=months.tolist(),
         order=service_order(merit),
         battery_first=merit.index(Source.BATTERY) < merit.index(Source.GENERATORS),
         unit_peak_mw=unit_peak,
@@ -259,8 +290,15 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         cap_enabled=inp.cap_enabled,
         cap_min_fraction=inp.cap_min_fraction,
         block_gpus=inp.block_gpus,
+        idle_w=[f.idle_w for f in inp.fleets],
+        policy=inp.policy,
+        exponent=inp.cap_exponent,
+        exposure_per_gpu=inp.exposure_per_gpu,
     )
     units = [units_of(g) for g in inp.generators]
+    for u in units:
+        u.month = plan.months[0] if n else 0
+        u.rolling = u.rolling and inp.month_index is not None
     battery = (
         BatteryState.start(inp.battery, dt_h, inp.initial_soc_mwh)
         if inp.battery is not None
@@ -295,12 +333,12 @@ def _run_steps(
     battery_first, charge_gen = plan.battery_first, plan.charge_from_generators
     n = len(dfull)
     served_o, grid_o, batt_o, soc_o, cap_o, supply_o = ([0.0] * n for _ in range(6))
-    year = years[0] if n else 0
+    year, months = years[0] if n else 0, plan.months
     for t in range(n):
-        if years[t] != year:
+        if years[t] != year:  # a permit boundary: a new month (or year), or a permit taking effect
             year = years[t]
             for u in units:
-                u.new_year()
+                u.new_period(t, months[t])
         d, gc, dmax, pb = dfull[t], gridcap[t], coolmax[t], bpow[t]
         dis_max, chg_max, firm = battery.limits_mw(pb, lead_h)
         # 1. commit units ahead of need

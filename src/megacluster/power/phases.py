@@ -1,9 +1,9 @@
 """The physical phases of one dispatch step, in the order ``dispatch.run_dispatch`` calls them.
 
-1. commit units ahead of need (:func:`commitment_need_mw`, :func:`commit_units`, :func:`output_window`): start
-   units when the sources ahead of the generators cannot cover the demand a start-up and ramp ahead, stop them
-   when those sources suffice; the running units' output range follows from their ramp, minimum stable load
-   and the NOx left under a permit;
+1. commit units ahead of need (``commitment.py``: :func:`commitment_need_mw`, :func:`commit_units`,
+   :func:`output_window`): start units when the sources ahead of the generators cannot cover the demand a
+   start-up and ramp ahead, stop them when those sources suffice; the running units' output range follows
+   from their ramp, minimum stable load and the NOx left under a permit;
 2. fit the demand (:func:`fit_demand`): short of supply or cooling, cap the GPUs, then idle whole blocks;
 3. merit order (:func:`merit_order`): each source serves what the ones before it left;
 4. minimum load (:func:`hold_minimum_load`): running units never go below their minimum stable load: grid
@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import math
 
+from megacluster.power.commitment import (  # phase 1 lives in its own module; re-exported here
+    COUNT_SLACK,
+    ROUNDING_MW,
+    commit_units,
+    commitment_need_mw,
+    output_window,
+)
+from megacluster.power.policy import target_cap_fraction
 from megacluster.power.state import PARTLOAD_STEPS, Campus, Flows, Units, partload_factor
 from megacluster.units import MW_PER_W
-
-ROUNDING_MW = 1e-9
-"""A need or an excess below this is rounding noise (1 mW). [MW]"""
-
-COUNT_SLACK = 1e-9
-"""Slack when a need is rounded up to whole units or blocks, so an exact multiple is not rounded up. [-]"""
 
 GRID, GENERATORS, BATTERY = 0, 1, 2
 """Indices of the sources in a merit order given as a tuple of them."""
@@ -36,153 +38,57 @@ GRID, GENERATORS, BATTERY = 0, 1, 2
 DEFAULT_ORDER = (GRID, GENERATORS, BATTERY)
 
 
-# --- 1. commit units ahead of need -------------------------------------------------------------------------
-
-
-def commitment_need_mw(
-    ahead_mw: float,
-    want_mw: float,
-    grid_mw: float,
-    firm_battery_mw: float,
-    charge_room_mw: float,
-    unit_peak_mw: float,
-    reserve_mw: float,
-    refill: bool,
-    charge_from_generators: bool,
-) -> tuple[float, float]:
-    """Generator capacity to start units for, and to keep units running for. [MW]
-
-    ``ahead_mw`` is the residual demand the generators must cover at its highest over the next start-up and
-    ramp; a battery ahead of them in the merit order covers ``firm_battery_mw`` of it. Running units also
-    refill a battery that is not full (at most one unit's worth beyond the grid's spare ``grid_mw -
-    want_mw``); units are started for that only when the battery is below its reserve (``refill``). Both add
-    the spinning ``reserve_mw``.
-    """
-    charge_want = 0.0
-    if charge_from_generators and charge_room_mw > 0.0:
-        charge_want = charge_room_mw if charge_room_mw < unit_peak_mw else unit_peak_mw
-        if grid_mw > want_mw:
-            charge_want -= grid_mw - want_mw
-        if charge_want < 0.0:
-            charge_want = 0.0
-    need_start = ahead_mw - firm_battery_mw + reserve_mw
-    if refill:
-        need_start += charge_want
-    return need_start, ahead_mw + charge_want + reserve_mw
-
-
-def commit_units(u: Units, t: int, need_start_mw: float, need_keep_mw: float) -> tuple[float, float, float]:
-    """Commit one fleet at step ``t``: finished start-ups synchronise, forced outages trip running units, then
-    units are started to cover ``need_start_mw`` (within the yearly start-up cap) or stopped down to what
-    covers ``need_keep_mw``. Returns the two needs left for the next fleet and this fleet's available
-    capacity. [MW]"""
-    uc = u.unit_mw[t]
-    av = 0 if u.blocked else u.available[t]
-    queue = u.starting
-    on = u.on
-    while queue and queue[0] <= t:
-        queue.popleft()
-        on += 1
-    if on > av:
-        on = av
-        if u.output_mw > av * uc:
-            u.output_mw = av * uc
-    while queue and on + len(queue) > av:
-        queue.pop()
-    n_start = n_keep = 0  # whole units that cover each need, at most those available
-    if uc > 0.0:
-        if need_start_mw > ROUNDING_MW:
-            n_start = math.ceil(need_start_mw / uc - COUNT_SLACK)
-            if n_start > av:
-                n_start = av
-        if need_keep_mw > ROUNDING_MW:
-            n_keep = math.ceil(need_keep_mw / uc - COUNT_SLACK)
-            if n_keep > av:
-                n_keep = av
-    need_start_mw -= n_start * uc
-    need_keep_mw -= n_keep * uc
-    total = on + len(queue)
-    if total < n_start:
-        add = n_start - total
-        if u.starts_cap >= 0:
-            add = max(0, min(add, u.starts_cap - u.starts_year))
-        if add and t == 0:
-            on += add  # the run starts with the units its first step needs already running
-            u.output_mw = on * uc
-        elif add:
-            u.starts_by_step[t] = add
-            u.starts_year += add
-            if u.startup_steps == 0:
-                on += add
-            else:
-                queue.extend([t + u.startup_steps] * add)
-    elif total > n_keep and not u.keep_running:
-        drop = total - n_keep
-        while drop and queue:
-            queue.pop()
-            drop -= 1
-        on -= drop
-    u.on = on
-    return need_start_mw, need_keep_mw, av * uc
-
-
-def output_window(u: Units, t: int, dt_h: float) -> None:
-    """The running units' output range at step ``t``: up to the last output plus a ramp (at most their
-    capacity), down to their minimum stable load. Under an enforced NOx cap the NOx left this year bounds the
-    output (burning at the minimum-load heat rate); below the minimum the fleet stops for the year. [MW]"""
-    on = u.on
-    if on == 0:
-        u.output_mw = 0.0
-        u.cap_mw = 0.0
-        u.min_mw = 0.0
-        return
-    full = on * u.unit_mw[t]
-    cap = u.output_mw + u.ramp_mw_per_step * on
-    if cap > full:
-        cap = full
-    low = full * u.min_load_fraction
-    if low > cap:
-        low = cap
-    if u.nox_cap_t >= 0.0:
-        fuel_left = max(u.nox_cap_t - u.nox_year_t, 0.0) / max(u.nox_t_per_mmbtu, 1e-300)
-        cap = min(cap, fuel_left / (u.heat_rate[t] * u.heat_rate_at_min * dt_h))
-        if cap < low:
-            u.on = 0
-            u.starting.clear()
-            u.blocked = True
-            cap = low = 0.0
-    u.cap_mw = cap
-    u.min_mw = low
-
-
 # --- 2. fit the demand -------------------------------------------------------------------------------------
 
 
 def fit_demand(campus: Campus, t: int, target_mw: float, pue: float) -> tuple[float, float]:
-    """Fit the campus into ``target_mw`` of facility power at step ``t``: cap every GPU first, down to the
-    deepest cap, then idle whole blocks (recorded in ``campus.powered``). Returns (facility power, cap
-    fraction, 1 = uncapped). [MW, -]"""
+    """Fit the campus into ``target_mw`` of facility power at step ``t``: cap every GPU while the cap that
+    fits stays at or above the policy's target cap (``policy.py``: the deepest cap for 'cap_first', none for
+    'idle_first', the cap of most throughput per MW for 'best'), else idle whole blocks, which then draw
+    their idle power, and run the rest at the cap that fills the target (recorded in ``campus.powered``).
+    Returns (facility power, cap fraction, 1 = uncapped). [MW, -]"""
     load = campus.load_fraction
     installed = [steps[t] for steps in campus.installed]
-    slope_sum = 0.0
-    fixed_sum = 0.0
-    for n, slope, fixed in zip(installed, campus.slope_w, campus.fixed_w, strict=True):
+    slope_sum = fixed_sum = idle_sum = 0.0
+    gpus = 0.0
+    for n, slope, fixed, idle in zip(installed, campus.slope_w, campus.fixed_w, campus.idle_w, strict=True):
+        gpus += float(n)
         slope_sum += float(n) * slope
         fixed_sum += float(n) * fixed
+        idle_sum += float(n) * idle
     a = pue * slope_sum * MW_PER_W
     b = pue * fixed_sum * MW_PER_W
+    z = pue * idle_sum * MW_PER_W
     for j, n in enumerate(installed):
         campus.powered[j][t] = n
+    c_idle = load
     if campus.cap_enabled and a > 0.0:
+        exposure = campus.exposure_per_gpu * gpus * max(target_mw - z, 0.0)  # the failures running GPUs bring
+        c_idle = target_cap_fraction(
+            campus.policy,
+            a,
+            b,
+            z,
+            load,
+            campus.cap_min_fraction,
+            campus.exponent,
+            campus.cap_enabled,
+            exposure,
+        )
         c = (target_mw - b) / a
-        if c >= campus.cap_min_fraction:
-            return a * c + b, c if c < load else 1.0
-    c_idle = campus.cap_min_fraction if campus.cap_enabled else load
-    per_gpu = [pue * (s * c_idle + f) * MW_PER_W for s, f in zip(campus.slope_w, campus.fixed_w, strict=True)]
-    full = sum(float(n) * q for n, q in zip(installed, per_gpu, strict=True))
-    phi = max(target_mw, 0.0) / full if full > 0.0 else 0.0
-    p_slope = 0.0
-    p_fixed = 0.0
+        if c >= load:  # room for the uncapped draw: the campus takes no more than that
+            return a * load + b, 1.0
+        if c >= c_idle:
+            return a * c + b, c
+    elif campus.cap_enabled:
+        c_idle = min(campus.cap_min_fraction, load)
+    run_all = sum(
+        float(n) * pue * (s * c_idle + f) * MW_PER_W
+        for n, s, f in zip(installed, campus.slope_w, campus.fixed_w, strict=True)
+    )
+    phi = (max(target_mw, 0.0) - z) / (run_all - z) if run_all > z else 0.0
+    phi = min(max(phi, 0.0), 1.0)
+    p_slope = p_fixed = p_idle = 0.0
     block = campus.block_gpus
     for j, n in enumerate(installed):
         idle = n * (1.0 - phi)
@@ -191,16 +97,18 @@ def fit_demand(campus: Campus, t: int, target_mw: float, pue: float) -> tuple[fl
         campus.powered[j][t] = p
         p_slope += p * campus.slope_w[j]
         p_fixed += p * campus.fixed_w[j]
+        p_idle += (n - p) * campus.idle_w[j]
     a2 = pue * p_slope * MW_PER_W
     b2 = pue * p_fixed * MW_PER_W
+    z2 = pue * p_idle * MW_PER_W
     if a2 <= 0.0:
         for j in range(len(installed)):
             campus.powered[j][t] = 0
-        return 0.0, c_idle if c_idle < load else 1.0
-    c = min(load, (target_mw - b2) / a2)
+        return min(max(target_mw, 0.0), z), c_idle if c_idle < load else 1.0
+    c = min(load, (target_mw - b2 - z2) / a2)
     if c < c_idle - 1e-12:  # rounding left nothing: should not happen, stay safe
         c = c_idle
-    served = a2 * c + b2
+    served = a2 * c + b2 + z2
     if served > target_mw:  # numerical guard
         served = target_mw
     return served, c if c < load else 1.0
@@ -382,3 +290,23 @@ def split_output(
                 u.nox_year_t += step_nox
                 if u.nox_cap_t >= 0.0 and u.nox_year_t + step_nox > u.nox_cap_t:
                     u.blocked = True
+
+
+__all__ = [
+    "BATTERY",
+    "COUNT_SLACK",
+    "DEFAULT_ORDER",
+    "GENERATORS",
+    "GRID",
+    "ROUNDING_MW",
+    "absorb_minimum",
+    "charge_from_spare",
+    "commit_units",
+    "commitment_need_mw",
+    "fit_demand",
+    "hold_minimum_load",
+    "merit_order",
+    "output_window",
+    "split_output",
+    "stop_units",
+]

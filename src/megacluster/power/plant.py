@@ -8,23 +8,28 @@ pure, vectorised function in ``power/`` or ``cooling/``; it knows only its own c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from megacluster import catalog
-from megacluster.cooling.climate import hourly_ambient_c
-from megacluster.cooling.config import ClimateNormals, FacilityConfig
+from megacluster.cooling.config import ClimateNormals, CoolingType, FacilityConfig
 from megacluster.cooling.overhead import Overhead, cooling_limit_it_mw, facility_overhead
-from megacluster.power.config import DemandConfig, PowerConfig
+from megacluster.cooling.weather import Weather, weather_at
+from megacluster.power.accounts import AccountInputs, plant_accounts
+from megacluster.power.config import DemandConfig, PowerConfig, TariffKind
 from megacluster.power.demand import gpu_power_model, throughput_factor
 from megacluster.power.dispatch import DispatchInputs, DispatchOutputs, FleetDemand, run_dispatch
+from megacluster.power.meandraw import DrawProfile, mean_outputs, scenario_profile
 from megacluster.power.permit import permit_report
 from megacluster.power.supply import Supply, assemble_supply
+from megacluster.power.tariff import tou_price_usd_per_mwh
 from megacluster.power.totals import PermitReport
 from megacluster.units import KG_PER_T, MW_PER_W, SECONDS_PER_HOUR
+
+_EMPTY = np.zeros(0)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -93,18 +98,63 @@ class PlantResult:
     generator_capacity_mw: float = 0.0
     """Nameplate of all generator units, ISO. [MW]"""
     permit: PermitReport = field(default_factory=PermitReport)
-    """Yearly NOx and start-ups of every permitted fleet, and each exceedance."""
+    """Rolling (or calendar-year) totals of every permitted fleet, and each exceedance."""
+    wetbulb_c: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Ambient wet-bulb. [°C]"""
+    facility_peak_mw: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Facility power served on the peak basis (GPUs at their compute draw): what supply carried. [MW]"""
+    water_evaporation_m3: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Cooling-tower evaporation (part of water_m3). [m3]"""
+    water_drift_m3: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Cooling-tower drift (part of water_m3). [m3]"""
+    water_blowdown_m3: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Cooling-tower blowdown (part of water_m3). [m3]"""
+    co2_grid_market_t: FloatArray = field(default_factory=lambda: _EMPTY)
+    """CO2 of grid energy, market-based (the supplier's rate net of certificates). [t]"""
+    co2_grid_marginal_t: FloatArray = field(default_factory=lambda: _EMPTY)
+    """CO2 of grid energy at the marginal (non-baseload) rate. [t]"""
+    demand_charge_usd: float = 0.0
+    """Demand and coincident-peak charges of a time-of-use tariff over the run. [USD]"""
+    n1_capacity_mw: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Supply capacity with the largest single element out (transformer, feeder or unit). [MW]"""
+    contingency_grid_mw: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Grid capacity lost with one transformer or feeder out. [MW]"""
+    contingency_unit_mw: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Capacity of the largest available generating unit. [MW]"""
+    grid_n1_assessed: bool = False
+    """Whether the grid connection's N-1 was assessed (an interconnect was given)."""
+    fuel_mmbtu_by_fleet: FloatArray = field(default_factory=lambda: _EMPTY)
+    """Shape (n_generator_fleets, n). [MMBtu]"""
+    generator_units_on_by_fleet: IntArray = field(default_factory=lambda: _EMPTY.astype(np.int64))
+    """Shape (n_generator_fleets, n). [-]"""
+    weather_source: str = ""
+    heatwave: str = ""
+    """The heat event laid on the weather ('' for none)."""
+    draw_source: str = ""
+    """Where the GPUs' mean draw comes from."""
+    draw_mean_fraction: float = 1.0
+    """Mean GPU draw / TDP, uncapped. [-]"""
+    draw_peak_fraction: float = 1.0
+    """Peak (compute-phase) GPU draw / TDP. [-]"""
+    design_drybulbs_c: tuple[float | None, float | None, float | None] = (None, None, None)
+    """The site's ASHRAE 1 %, 0.4 % and mean annual maximum dry-bulbs. [°C]"""
+    region: catalog.Region | None = None
+    grid_tariff: str = "flat"
+    cycles_of_concentration: float = 0.0
+    """Cooling-tower cycles of concentration (0: no tower). [-]"""
 
     def columns(self) -> dict[str, npt.NDArray[Any]]:
         """Per-step columns for timeseries.parquet (names as in the summary's units: MW, MWh, t, m3, USD)."""
         return {
             "ambient_c": self.ambient_c,
+            "wetbulb_c": self.wetbulb_c,
             "gpus_installed": self.gpus_installed,
             "gpus_powered": self.gpus_powered,
             "gpu_power_cap_fraction": self.gpu_power_cap_fraction,
             "throughput_factor": self.throughput_factor,
             "it_power_mw": self.it_power_mw,
             "facility_power_mw": self.facility_power_mw,
+            "facility_peak_mw": self.facility_peak_mw,
             "pue": self.pue,
             "grid_mw": self.grid_mw,
             "generators_mw": self.generators_mw,
@@ -135,9 +185,17 @@ def simulate_plant(
     fleets: tuple[FleetLoad, ...],
     block_gpus: int,
     rng: np.random.Generator,
+    *,
+    weather: Weather | None = None,
+    region: catalog.Region | None = None,
+    draw: DrawProfile | None = None,
+    exposure_per_gpu: float = 0.0,
 ) -> PlantResult:
     """Simulate the campus plant over ``times`` (step starts, local standard time) of ``dt_s`` seconds, with
-    ``block_gpus`` GPUs idled together when power is short.
+    ``block_gpus`` GPUs idled together when power is short; ``weather`` (default: synthetic from ``climate``),
+    the grid ``region`` (market-based and marginal CO2, tariff) and the GPUs' ``draw`` profile (default:
+    ``demand.gpu_mean_fraction`` if set, else the GPUs draw their peak all the time) are optional;
+    ``exposure_per_gpu`` is the time a running GPU's failures cost per second, for the 'best' power policy.
 
     Returns per-step powered GPUs, caps, power by source, battery state, fuel, emissions, water and cost.
     Same ``rng`` state, same result. [MW, MWh, t, m3, USD]
@@ -145,15 +203,18 @@ def simulate_plant(
     times = _checked_times(times, dt_s, fleets, block_gpus)
     n = len(times)
     seed = int(rng.integers(0, 2**62))
-    # climate and facility overhead
-    ambient = hourly_ambient_c(times, climate.tmax_c, climate.tmin_c) if n else np.zeros(0)
+    # weather and facility overhead
+    wx = weather if weather is not None else weather_at(times, climate)
+    ambient = wx.drybulb_c
     design_drybulb_c, design_wetbulb_c = climate.design_pair_c()
-    over = facility_overhead(ambient, facility, design_drybulb_c, design_wetbulb_c)
+    over = facility_overhead(ambient, facility, design_drybulb_c, design_wetbulb_c, wx.wetbulb_c)
     # bottom-up IT demand, within what the cooling plant removes
     demands, it_full = it_demand(fleets, power.demand, n)
     it_max = cooling_limit_it_mw(facility, over.capacity_factor, float(it_full.max(initial=0.0)))
     # supply: grid schedules, battery, derated generators with forced outages
     supply = assemble_supply(power, times, dt_s, ambient, seed)
+    if power.grid_tariff is TariffKind.TIME_OF_USE and region is not None:
+        supply = replace(supply, price_usd_per_mwh=tou_price_usd_per_mwh(times, region))
     years = times.astype("datetime64[Y]").astype(np.int64) + 1970
     # sequential dispatch: power-limited operation
     load = power.demand.gpu_load_fraction
@@ -175,11 +236,31 @@ def simulate_plant(
             merit_order=power.merit_order,
             charge_from_generators=power.charge_from_generators,
             year_index=years,
+            month_index=times.astype("datetime64[M]").astype(np.int64),
             spinning_reserve_units=power.spinning_reserve_units,
+            policy=power.cap.policy,
+            cap_exponent=power.cap.throughput_exponent,
+            exposure_per_gpu=exposure_per_gpu,
         )
     )
-    # fuel, emissions, water and cost
-    return _plant_result(power, times, dt_s, ambient, over, demands, supply, years, out)
+    # energy at the GPUs' mean draw; fuel, emissions, water and cost; the accounts
+    profile = draw if draw is not None else scenario_profile(power.demand)
+    mean = mean_outputs(out, demands, profile, load, over.pue) if profile is not None else out
+    result = _plant_result(power, times, dt_s, ambient, over, demands, supply, years, mean)
+    cycles = facility.cycles_of_concentration if facility.cooling_type() is CoolingType.CHILLER_TOWER else 0.0
+    accounts = AccountInputs(
+        power, times, dt_s, wx, over, supply, mean, out.served_mw, region, profile, cycles
+    )
+    design = (climate.design_drybulb_c, climate.drybulb_0p4_c, climate.drybulb_max_mean_c)
+    return replace(result, design_drybulbs_c=design, **_peak_basis(result, out), **plant_accounts(accounts))
+
+
+def _peak_basis(result: PlantResult, out: DispatchOutputs) -> dict[str, Any]:
+    """Unserved demand and curtailment judged on the peak basis the supply carried (not the mean). [MW]"""
+    unserved = np.clip(out.demand_full_mw - out.served_mw, 0.0, None)
+    short = unserved > 1e-9 * np.maximum(out.demand_full_mw, 1.0)
+    curtailed = (result.gpus_powered < result.gpus_installed) | (out.cap_fraction < 1.0) | short
+    return {"unserved_mw": unserved, "curtailed": curtailed}
 
 
 def _checked_times(
@@ -205,7 +286,10 @@ def it_demand(
     models = [gpu_power_model(f.accelerator, f.server, cfg) for f in fleets]
     demands = tuple(
         FleetDemand(
-            installed=np.asarray(f.gpus_installed, dtype=np.int64), slope_w=m.slope_w, fixed_w=m.fixed_w
+            installed=np.asarray(f.gpus_installed, dtype=np.int64),
+            slope_w=m.slope_w,
+            fixed_w=m.fixed_w,
+            idle_w=m.idle_w,
         )
         for f, m in zip(fleets, models, strict=True)
     )
@@ -213,6 +297,27 @@ def it_demand(
     for d, m in zip(demands, models, strict=True):
         it_full += d.installed * float(m.per_gpu_w(1.0)) * MW_PER_W
     return demands, it_full
+
+
+def _permit(
+    power: PowerConfig,
+    times: npt.NDArray[np.datetime64],
+    years: IntArray,
+    nox_by_fleet: FloatArray,
+    out: DispatchOutputs,
+    dt_s: float,
+) -> PermitReport:
+    """The air-permit report of the run (rolling windows from each permit's effective day). [t, -, h]"""
+    return permit_report(
+        power.generators,
+        times,
+        years,
+        nox_by_fleet,
+        out.starts,
+        fuel_mmbtu_by_fleet=out.fuel_mmbtu,
+        units_on_by_fleet=out.units_on,
+        dt_s=dt_s,
+    )
 
 
 def _plant_result(
@@ -286,5 +391,5 @@ def _plant_result(
         curtailed=curtailed,
         battery_energy_mwh=supply.battery.energy_mwh if supply.battery else 0.0,
         generator_capacity_mw=supply.generator_nameplate_mw,
-        permit=permit_report(power.generators, times, years, nox_by_fleet, out.starts),
+        permit=_permit(power, times, years, nox_by_fleet, out, dt_s),
     )

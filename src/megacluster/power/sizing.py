@@ -20,6 +20,7 @@ from typing import Any
 
 from megacluster import catalog
 from megacluster.power.config import BatteryConfig, GeneratorFleet, PowerConfig
+from megacluster.power.constants import LB_T, NOX_LB_PER_MMBTU
 from megacluster.power.plant import PlantResult
 from megacluster.power.totals import plant_totals
 from megacluster.units import HOURS_PER_YEAR, KW_PER_MW, SECONDS_PER_HOUR
@@ -80,6 +81,14 @@ class SizingResult:
     battery_tradeoffs: tuple[SizingPoint, ...] = ()
     """Fewer generators with the smallest battery that still keeps every GPU powered."""
     evaluations: int = 0
+    n_plus_1: bool = False
+    """Whether the plant was sized with one grid transformer or feeder out (N+1)."""
+    limits: tuple[str, ...] = ()
+    """Why no count is feasible: each limit the largest plant tried cannot meet."""
+    heatwave: str = ""
+    """The heat event the plant was sized through ('' for none)."""
+    permit: str = ""
+    """The air permit the sized units run under ('' for none)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form. [MW, MWh, USD, t]"""
@@ -107,6 +116,10 @@ class SizingResult:
             "battery_tradeoffs": [point(p) for p in self.battery_tradeoffs],
             "evaluations": self.evaluations,
             "method": "bisection over simulate_plant (whole units, outages, start-ups, ambient derating)",
+            "n_plus_1": self.n_plus_1,
+            "limits": list(self.limits),
+            "heatwave": self.heatwave,
+            "permit": self.permit,
         }
 
 
@@ -149,14 +162,50 @@ def sized_unit(generators: tuple[GeneratorFleet, ...], unit: str | None) -> str:
     return DEFAULT_UNIT
 
 
+def template_fleet(generators: tuple[GeneratorFleet, ...], unit: str) -> GeneratorFleet | None:
+    """The scenario fleet whose emission controls and air permit sized units of ``unit`` inherit: the first of
+    that unit with a permit (the law the new units run under), else the first of that unit."""
+    same = [g for g in generators if g.unit == unit]
+    permitted = [g for g in same if g.permit is not None]
+    chosen = permitted or same
+    return chosen[0] if chosen else None
+
+
+def sized_fleet(unit: str, generators: int, template: GeneratorFleet | None) -> GeneratorFleet:
+    """``generators`` units of ``unit``, available all horizon, with the template's controls and permit (the
+    catalog rating: a rating override of the template is not carried). [-]"""
+    if template is None:
+        return GeneratorFleet(unit=unit, count=generators)
+    keep = template.model_dump(
+        exclude_unset=True, exclude={"count", "available_from", "available_until", "rating_mw", "unit"}
+    )
+    return GeneratorFleet.model_validate({**keep, "unit": unit, "count": generators})
+
+
+def n_minus_1_grid(power: PowerConfig) -> PowerConfig:
+    """``power`` with its grid limited to what one transformer or feeder out leaves (N+1 sizing); ValueError
+    without an interconnect to take one out of. [MW]"""
+    link = power.interconnect
+    if link is None:
+        raise ValueError("sizing for N+1 needs [power.interconnect] (transformers, feeders) to take one out")
+    firm = link.capacity_mw(1)
+    grid = tuple(step.model_copy(update={"mw": min(step.mw, firm)}) for step in power.grid)
+    return power.model_copy(update={"grid": grid, "interconnect": None})
+
+
 def candidate_power(
-    power: PowerConfig, unit: str, generators: int, battery_mwh: float | None, reserve_units: int
+    power: PowerConfig,
+    unit: str,
+    generators: int,
+    battery_mwh: float | None,
+    reserve_units: int,
+    template: GeneratorFleet | None = None,
 ) -> PowerConfig:
-    """``power`` with ``generators`` x ``unit`` as its only fleet and, when ``battery_mwh`` is given, a 2-hour
-    battery of that energy (none at 0). A sized battery is the reserve; without one the units run N +
-    ``reserve_units``. [MWh]"""
+    """``power`` with ``generators`` x ``unit`` (with ``template``'s controls and permit) as its only fleet
+    and, when ``battery_mwh`` is given, a 2-hour battery of that energy (none at 0). A sized battery is the
+    reserve; without one the units run N + ``reserve_units``. [MWh]"""
     update: dict[str, Any] = {
-        "generators": (GeneratorFleet(unit=unit, count=generators),),
+        "generators": (sized_fleet(unit, generators, template),),
         "spinning_reserve_units": reserve_units if battery_mwh is None else 0,
     }
     if battery_mwh is not None:
@@ -195,4 +244,73 @@ def sizing_costs(result: PlantResult, generators: int, unit: str) -> dict[str, A
         },
         "generator_starts": int(result.generator_starts.sum()),
         "curtailed_hours": totals.curtailed_hours,
+        "permit_limits": [
+            limit.model_dump(mode="json") for fleet in totals.permit.fleets for limit in fleet.limits
+        ],
+        "n_minus_1_hours_at_risk": totals.n_minus_1.hours_at_risk if totals.n_minus_1 else 0.0,
     }
+
+
+LIMIT_WORDS = {
+    "nox_t": ("NOx", "t"),
+    "co_t": ("CO", "t"),
+    "pm_t": ("PM", "t"),
+    "voc_t": ("VOC", "t"),
+    "hcho_t": ("formaldehyde", "t"),
+    "starts": ("start-ups", ""),
+    "startup_hours": ("start-up/shut-down hours", "h"),
+    "operating_hours": ("operating hours", "h"),
+}
+"""How each permit quantity reads in a sentence: (name, unit)."""
+
+
+PARTIAL_WINDOW_SLACK = 1e-6
+"""Relative slack before an annualised total counts as above its cap. [-]"""
+
+
+def annualised_over_caps(result: PlantResult, generators: int, unit: str) -> list[str]:
+    """Caps a run too short for one full 12-month permit window would pass at its own rate: the total since
+    the permit took effect, annualised, against the cap (a partial window alone would hide it). [t, -, h]"""
+    out = []
+    for fleet in result.permit.fleets:
+        for lim in fleet.limits:
+            if lim.cap is None or lim.years_in_force >= 1.0:
+                continue
+            if lim.per_year <= lim.cap * (1.0 + PARTIAL_WINDOW_SLACK):
+                continue
+            name, unit_word = LIMIT_WORDS.get(lim.kind.value, (lim.kind.value, ""))
+            months = lim.years_in_force * 12.0
+            text = (
+                f"{name}: {generators} x {unit} would reach {lim.per_year:,.1f} {unit_word} a year at the "
+                f"rate of the {months:.1f} months the run spends under the permit (worst partial window "
+                f"{lim.worst:,.1f}) against the permit's cap of {lim.cap:,.1f} {unit_word} per 12 months"
+            )
+            out.append(text.replace("  ", " "))
+    return out
+
+
+def sizing_limits(result: PlantResult, generators: int, unit: str) -> list[str]:
+    """Why a plant that carries the load with its permit only reported is still not a solution: each cap its
+    units would exceed over a permit window (with, for a pollutant, the emission factor that would meet it),
+    and any curtailment left. [t, -]"""
+    out = []
+    for ex in result.permit.exceedances:
+        name, unit_word = LIMIT_WORDS.get(ex.kind.value, (ex.kind.value, ""))
+        window = ex.window.value.replace("_", " ")
+        text = (
+            f"{name}: {generators} x {unit} would reach {ex.value:,.1f} {unit_word} over a {window} window "
+            f"against the permit's cap of {ex.limit:,.1f} {unit_word} (first passed {ex.first_exceeded})"
+        ).replace("  ", " ")
+        fuel = float(result.fuel_mmbtu.sum())
+        if ex.kind.value == "nox_t" and ex.value > 0 and fuel > 0:
+            rate = float(result.nox_t.sum()) / fuel / LB_T
+            text += (
+                f"; meeting it takes a NOx factor of at most {rate * ex.limit / ex.value:.4f} lb/MMBtu (the "
+                f"units': {rate:.4f}; AP-42 with SCR: {NOX_LB_PER_MMBTU['scr']:.4f})"
+            )
+        out.append(text)
+    out += annualised_over_caps(result, generators, unit)
+    if bool(result.curtailed.any()):
+        hours = float(result.curtailed.sum()) * result.dt_s / SECONDS_PER_HOUR
+        out.append(f"capacity: {generators} x {unit} still leave GPUs capped or off for {hours:,.1f} h")
+    return out or ["the permit's caps curtail the campus in 'respect' mode (no cap exceeded in 'report')"]

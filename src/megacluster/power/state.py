@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from megacluster.power.generators import partload_factor_scalar
+from megacluster.power.policy import PowerPolicy
+
+ROLLING_MONTHS = 12
+"""Months of a rolling permit window. [-]"""
+
+MONTHS_PER_YEAR = 12
 
 PARTLOAD_STEPS = 1000
 """Resolution of the part-load heat-rate table the loop looks up (0.1 % of load). [-]"""
@@ -61,7 +67,23 @@ class Units:
     starts_year: int = 0
     """Start-ups so far this calendar year. [-]"""
     blocked: bool = False
-    """Stopped for the rest of the year by the NOx cap."""
+    """Stopped for the rest of the permit period by the NOx cap."""
+    permit_from: int = 0
+    """Step at which the permit takes effect: nothing before it counts or is capped. [-]"""
+    caps: tuple[int, float] = (-1, -1.0)
+    """(start-ups, NOx) the permit enforces once in force; -1: none. [-, t]"""
+    keep_when_in_force: bool = False
+    """Never stop a unit once the permit (with a start-up cap) is in force."""
+    rolling: bool = True
+    """Caps over rolling 12-month windows (else calendar years)."""
+    in_force: bool = True
+    """Whether the permit is in force. [-]"""
+    month: int = 0
+    """Month (since 1970-01) of the last step seen. [-]"""
+    nox_months: deque[float] = field(default_factory=deque)
+    """NOx of the last (up to) eleven whole months of the window. [t]"""
+    starts_months: deque[int] = field(default_factory=deque)
+    """Start-ups of the last (up to) eleven whole months of the window. [-]"""
     heat_rate_at_min: float = field(init=False)
     """Part-load heat-rate factor at minimum load (the worst the fleet burns). [-]"""
     output_by_step: list[float] = field(init=False)
@@ -89,6 +111,33 @@ class Units:
         self.starts_year = 0
         self.blocked = False
 
+    def new_period(self, t: int, month: int) -> None:
+        """A permit boundary at step ``t`` of month ``month``: the permit takes effect (counts start from
+        zero), or a month begins (a rolling window drops its oldest month; a calendar year starts again).
+        ``nox_year_t`` and ``starts_year`` always hold the totals of the current window. [-]"""
+        if not self.in_force:
+            if t >= self.permit_from:
+                self.nox_months.clear()
+                self.starts_months.clear()
+                self.new_year()
+                self.starts_cap, self.nox_cap_t = self.caps
+                self.keep_running = self.keep_when_in_force
+                self.in_force = True
+            self.month = month
+            return
+        if month == self.month:
+            return
+        if self.rolling:
+            self.nox_months.append(self.nox_year_t - sum(self.nox_months))
+            self.starts_months.append(self.starts_year - sum(self.starts_months))
+            if len(self.nox_months) > ROLLING_MONTHS - 1:
+                self.nox_year_t -= self.nox_months.popleft()
+                self.starts_year -= self.starts_months.popleft()
+            self.blocked = False
+        elif month // MONTHS_PER_YEAR != self.month // MONTHS_PER_YEAR:
+            self.new_year()
+        self.month = month
+
 
 @dataclass(slots=True)
 class Campus:
@@ -108,6 +157,14 @@ class Campus:
     """Deepest cap / TDP. [-]"""
     block_gpus: int
     """GPUs idled together. [-]"""
+    idle_w: list[float] = field(default_factory=list)
+    """Per fleet, IT watts of an idled GPU (empty: idled GPUs draw nothing). [W]"""
+    policy: PowerPolicy = PowerPolicy.CAP_FIRST
+    """How a shortfall is met: the cap GPUs run at before whole blocks idle (``policy.py``)."""
+    exponent: float = 1.0
+    """Throughput = (cap / load) ** exponent, for the 'best' policy. [-]"""
+    exposure_per_gpu: float = 0.0
+    """Time lost to interruptions per second of running, per running GPU, for the 'best' policy. [1/GPU]"""
     powered: list[list[int]] = field(init=False)
     """Record: per fleet, powered GPUs at each step (installed unless curtailed). [-]"""
 
@@ -116,6 +173,10 @@ class Campus:
             raise ValueError("installed, slope_w and fixed_w need one entry per fleet")
         if self.block_gpus < 1:
             raise ValueError("block_gpus must be at least 1")
+        if not self.idle_w:
+            self.idle_w = [0.0] * len(self.installed)
+        if len(self.idle_w) != len(self.installed):
+            raise ValueError("idle_w needs one entry per fleet")
         self.powered = [list(steps) for steps in self.installed]
 
 

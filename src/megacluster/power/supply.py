@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from megacluster.power import constants as k
 from megacluster.power.battery import BatteryParams
-from megacluster.power.config import BatteryConfig, GeneratorFleet, PermitMode, PowerConfig
+from megacluster.power.config import BatteryConfig, GeneratorFleet, PermitMode, PermitPeriod, PowerConfig
 from megacluster.power.dispatch import GenFleetInputs
 from megacluster.power.generators import ambient_heat_rate_factor, ambient_output_factor, outage_down_units
 from megacluster.power.phases import COUNT_SLACK
@@ -131,10 +131,50 @@ def generator_inputs(
         ramp_mw_per_step=g.ramp() * dt_s / SECONDS_PER_MINUTE,
         startup_steps=math.ceil(g.startup() / dt_s - COUNT_SLACK),
         nox_t_per_mmbtu=g.nox_rate() * k.LB_T,
-        nox_cap_t=permit.nox_t_per_year if permit else None,
+        nox_cap_t=binding_nox_cap_t(g),
         starts_cap=permit.starts_per_year if permit else None,
         permit_mode=permit.mode if permit else PermitMode.REPORT,
+        permit_from_step=permit_step(times, permit.effective_from) if permit else 0,
+        rolling=permit is None or permit.period is PermitPeriod.ROLLING_12_MONTHS,
     )
+
+
+POLLUTANT_CAPS = {
+    "nox": "nox_t_per_year",
+    "co": "co_t_per_year",
+    "pm": "pm_t_per_year",
+    "voc": "voc_t_per_year",
+    "hcho": "hcho_t_per_year",
+}
+"""Each permitted pollutant and the AirPermit field that caps it."""
+
+
+def binding_nox_cap_t(g: GeneratorFleet) -> float | None:
+    """The NOx cap that stands for every pollutant cap of the fleet's permit: all of them scale with the fuel
+    burnt, so the one allowing the least fuel binds; expressed as the NOx it allows. [t]"""
+    permit = g.permit
+    if permit is None:
+        return None
+    rates = g.pollutant_rates()
+    fuel_caps = {}
+    for name, cap_field in POLLUTANT_CAPS.items():
+        cap = getattr(permit, cap_field)
+        if cap is not None:
+            fuel_caps[name] = cap / max(rates[name] * k.LB_T, 1e-300)
+    if not fuel_caps:
+        return None
+    binding = min(fuel_caps, key=lambda name: fuel_caps[name])
+    if binding == "nox":
+        return permit.nox_t_per_year  # exactly the permit's figure
+    return fuel_caps[binding] * g.nox_rate() * k.LB_T
+
+
+def permit_step(times: npt.NDArray[np.datetime64], effective: dt.date | None) -> int:
+    """First step on or after the day a permit takes effect (0 when it always applied). [-]"""
+    if effective is None or len(times) == 0:
+        return 0
+    days = times.astype("datetime64[D]")
+    return int(np.searchsorted(days, np.datetime64(effective, "D"), side="left"))
 
 
 def assemble_supply(
