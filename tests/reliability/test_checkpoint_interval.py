@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -143,3 +144,15 @@ def test_policy_clamps_to_its_bounds() -> None:
     asyn = CheckpointPolicy(CheckpointMode.ASYNC, write_s=300.0, stall_s=10.0, fixed_interval_s=None)
     assert asyn.interval_s(3600.0) == 300.0  # Daly gives 262 s: the background write must finish first
     assert asyn.interval_s(36_000.0) == pytest.approx(float(daly_interval_s(10.0, 36_000.0)))  # stall as cost
+
+
+def test_slow_storage_is_accepted() -> None:
+    assert write_time_s(1e12, 0.5) == pytest.approx(2.0)  # 1 TB at 0.5 TB/s
+
+
+def test_formulas_are_quiet_at_a_zero_mtti() -> None:
+    # no failures-free time at all: Daly falls back to M = 0 without numpy warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(daly_interval_s(60.0, 0.0)) == 0.0
+        assert daly_interval_s(np.array([60.0, 0.0]), np.array([0.0, 0.0])).tolist() == [0.0, 0.0]

@@ -203,7 +203,8 @@ def test_causes_follow_unnormalised_shares() -> None:
     assert counts[1] == 0
     assert stats.binomtest(int(counts[0]), 20_000, 0.25).pvalue > ALPHA
     assert causes.dtype == np.int64 and causes.max() == 2
-    assert assign_causes(0, np.array([1.0]), np.random.default_rng(0)).size == 0
-    with pytest.raises(ValueError, match="no cause"):
+    none = assign_causes(0, np.array([1.0]), np.random.default_rng(0))
+    assert none.size == 0 and none.dtype == np.int64
+    with pytest.raises(ValueError, match=r"^no cause has a positive share$"):
         assign_causes(5, np.zeros(3), np.random.default_rng(0))
     assert assign_causes(50, np.array([0.0, 0.0, 1.0]), np.random.default_rng(0)).tolist() == [2] * 50

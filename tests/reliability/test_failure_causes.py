@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from megacluster.reliability import ReliabilityConfig, llama3_causes, mean_time_to_interruption_s
-from megacluster.reliability.causes import Domain, _parse
+from megacluster.reliability.causes import CalibrationWindow, Domain, _parse
 
 
 def test_table_adds_up_to_the_paper() -> None:
@@ -147,7 +148,12 @@ def test_counts_that_do_not_add_up_are_refused() -> None:
     raw["window"]["unexpected"] = 2  # type: ignore[index]
     table = _parse(raw)
     assert table.ids == ("a", "b")
-    assert table.causes[1].domain is Domain.JOB and not table.causes[1].takes_node_out
+    assert table.window == CalibrationWindow(gpus=8, days=1.0, unexpected=2, planned=0)
+    a, b = table.causes
+    assert (a.label, a.count, a.domain, a.takes_node_out, a.source) == ("A", 1, Domain.GPU, True, "[A]")
+    assert (b.label, b.domain, b.takes_node_out) == ("B", Domain.JOB, False)
+    raw["window"]["planned"] = 5  # type: ignore[index]
+    assert _parse(raw).planned_per_day() == 5.0
     assert table.rates_per_gpu_hour() == {"a": 1 / 192, "b": 1 / 192}  # one in 8 GPUs x 24 h
 
 
@@ -198,3 +204,10 @@ def test_write_time_bounds_are_inclusive(value: float) -> None:
 def test_bad_checkpoint_sizes_are_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="checkpoint_bytes"):
         ReliabilityConfig().write_s(bad)
+
+
+def test_mtti_of_an_idle_job_is_infinite_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = mean_time_to_interruption_s(np.array([0.0, 1000.0]), 1e-3)
+    assert math.isinf(out[0]) and out[1] == pytest.approx(3600.0)

@@ -89,6 +89,8 @@ def test_next_steps_without_and_with_gpus() -> None:
     assert constant.next_change_step(0) is None
     assert constant.next_zero_step(0) is None
     assert constant.next_running_step(1) == 1
+    once = Profile(Timeline.build(EDGES[:4], np.ones(3), np.array([8, 8, 16]), 8), 0)  # one change
+    assert [once.next_change_step(k) for k in range(3)] == [2, 2, None]
 
 
 def test_profiles_are_built_once_per_deficit() -> None:
@@ -113,3 +115,4 @@ def test_next_index() -> None:
     idx = np.array([2, 5, 9])
     assert [next_index(idx, k) for k in (0, 2, 3, 9, 10)] == [2, 2, 5, 9, None]
     assert next_index(np.array([], dtype=np.intp), 0) is None
+    assert [next_index(np.array([3]), k) for k in (0, 3, 4)] == [3, 3, None]

@@ -14,7 +14,6 @@ from megacluster.errors import InputError
 from megacluster.performance.layout import ParallelLayout
 from megacluster.performance.memory import checkpoint_bytes_for
 from megacluster.scenario.schema import Scenario
-from megacluster.units import BILLION
 
 
 class JobThroughput(Protocol):
@@ -69,9 +68,11 @@ def _cached_job_performance(
     global_batch: int,
     precision: str,
     layout_json: str | None,
+    efficiency: str | None = None,
 ) -> JobThroughput:
     """The performance model's answer for one job, computed once per process (it is pure)."""
     from megacluster.performance.engine_api import job_performance
+    from megacluster.performance.overlay import load_overlay
 
     return job_performance(
         catalog.ModelShape.model_validate_json(shape_json),
@@ -80,6 +81,7 @@ def _cached_job_performance(
         global_batch,
         precision,
         ParallelLayout.model_validate_json(layout_json) if layout_json else None,
+        load_overlay(efficiency),
     )
 
 
@@ -109,10 +111,17 @@ def job_throughput(scenario: Scenario) -> tuple[JobThroughput, str]:
             peak = accel.peak_flop_s(precision)
         except ValueError as exc:
             raise InputError(None, "training.precision", str(exc)) from None
-        ckpt = checkpoint_bytes_for(shape.params_b * BILLION)
+        ckpt = checkpoint_bytes_for(shape.total_params())
         return ConstantMfu(peak, training.mfu, _replica_gpus(scenario), ckpt), "scenario training.mfu"
     layout = training.layout.model_dump_json() if training.layout else None
+    efficiency = scenario.performance.efficiency if scenario.performance else None
     perf = _cached_job_performance(
-        shape.model_dump_json(), accel.id, training.job_gpus, training.global_batch, precision, layout
+        shape.model_dump_json(),
+        accel.id,
+        training.job_gpus,
+        training.global_batch,
+        precision,
+        layout,
+        efficiency,
     )
     return perf, "performance model"

@@ -17,7 +17,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from megacluster.reliability.kinds import BlastRadius
 from megacluster.units import HOURS_PER_DAY, SECONDS_PER_DAY, SECONDS_PER_HOUR
+
+RADII = tuple(BlastRadius)
+"""The blast radii in a fixed order (columns of ``CauseTable.blast_matrix``)."""
 
 
 class Domain(enum.StrEnum):
@@ -27,6 +31,7 @@ class Domain(enum.StrEnum):
     NODE = "node"
     NETWORK = "network"
     JOB = "job"
+    SITE = "site"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,15 @@ class FailureCause:
     takes_node_out: bool
     """True when the node holding the fault leaves the pool for repair."""
     source: str
+    blast: tuple[tuple[BlastRadius, float], ...] = ()
+    """Share of its interruptions by blast radius (empty: one node if it takes a node out, else the job).
+    [-]"""
+
+    def blast_shares(self) -> tuple[tuple[BlastRadius, float], ...]:
+        """Its blast radii and their shares, adding up to 1. [-]"""
+        if self.blast:
+            return self.blast
+        return ((BlastRadius.NODE if self.takes_node_out else BlastRadius.JOB, 1.0),)
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,8 @@ class CauseTable:
 
     window: CalibrationWindow
     causes: tuple[FailureCause, ...]
+    repair_factor: tuple[tuple[BlastRadius, float], ...] = ()
+    """Repair time of each blast radius relative to a node's. [-]"""
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -96,6 +112,20 @@ class CauseTable:
         """Whether each cause pulls a node for repair, in table order. [-]"""
         return np.array([c.takes_node_out for c in self.causes], dtype=bool)
 
+    def blast_matrix(self) -> NDArray[np.float64]:
+        """Share of each cause's interruptions (rows, table order) by blast radius (columns, ``RADII``).
+        [-]"""
+        out = np.zeros((len(self.causes), len(RADII)))
+        for i, cause in enumerate(self.causes):
+            for radius, share in cause.blast_shares():
+                out[i, RADII.index(radius)] += share
+        return out
+
+    def repair_factors(self) -> NDArray[np.float64]:
+        """Repair time of each blast radius (``RADII`` order) relative to a node's. [-]"""
+        known = dict(self.repair_factor)
+        return np.array([known.get(r, 1.0 if r is BlastRadius.NODE else 0.0) for r in RADII])
+
     def planned_per_day(self) -> float:
         """Planned interruptions per day of the window (per job, not per GPU). [1/d]"""
         return self.window.planned / self.window.days
@@ -114,6 +144,7 @@ def _parse(raw: dict[str, Any]) -> CauseTable:
             domain=Domain(entry["domain"]),
             takes_node_out=bool(entry["takes_node_out"]),
             source=str(entry["source"]),
+            blast=_blast(key, entry.get("blast")),
         )
         for key, entry in raw["causes"].items()
     )
@@ -122,7 +153,20 @@ def _parse(raw: dict[str, Any]) -> CauseTable:
         raise ValueError(
             f"failure_causes.toml: cause counts add up to {total}, window says {window.unexpected}"
         )
-    return CauseTable(window=window, causes=causes)
+    radii = raw.get("radius", {})
+    factors = tuple((BlastRadius(k), float(v["repair_factor"])) for k, v in radii.items())
+    return CauseTable(window=window, causes=causes, repair_factor=factors)
+
+
+def _blast(cause: str, raw: dict[str, Any] | None) -> tuple[tuple[BlastRadius, float], ...]:
+    """A cause's blast shares from its ``blast`` table (shares add up to 1)."""
+    if not raw:
+        return ()
+    shares = tuple((BlastRadius(k), float(v)) for k, v in raw.items())
+    total = sum(v for _, v in shares)
+    if any(v < 0 for _, v in shares) or abs(total - 1.0) > 1e-6:
+        raise ValueError(f"failure_causes.toml: {cause}.blast shares must be non-negative and add up to 1")
+    return shares
 
 
 @cache

@@ -3,7 +3,9 @@
 Young (1974): ``tau = sqrt(2 delta M)``. Daly (2006, eq. 37): for ``delta < 2M``
 ``tau = sqrt(2 delta M) (1 + sqrt(delta / 2M) / 3 + (delta / 2M) / 9) - delta``, else ``tau = M``
 (facts.md 5.4; LLNL SCR ``scr_ckpt_interval.py``). ``delta`` is the checkpoint cost, ``M`` the mean time to
-interruption; ``tau`` is compute time between checkpoints.
+interruption; ``tau`` is compute time between checkpoints. Neither depends on the restart time ``R``;
+Saxena et al. (NVIDIA, arXiv 2410.18124, facts-plant.md 9) give the availability-optimal period
+``T_c = T_s + sqrt(2 (T_f + T_r) T_s + T_s^2)``, i.e. ``tau = sqrt(2 (M + R) delta + delta^2)``, which does.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class AutoMethod(enum.StrEnum):
 
     DALY = "daly"
     YOUNG = "young"
+    SAXENA = "saxena"
+    """Availability-optimal: ``sqrt(2 (M + R) delta + delta^2)``, ``R`` the restart time (Saxena et al.)."""
 
 
 def young_interval_s(cost_s: ArrayLike, mtti_s: ArrayLike) -> NDArray[np.float64]:
@@ -98,8 +102,9 @@ class CheckpointPolicy:
     min_interval_s: float = SECONDS_PER_MINUTE
     """Floor of the automatic interval. [s]"""
 
-    def interval_s(self, mtti_s: float) -> float:
-        """Compute time until the next checkpoint given the current mean time to interruption. [s]"""
+    def interval_s(self, mtti_s: float, restart_s: float = 0.0) -> float:
+        """Compute time until the next checkpoint given the current mean time to interruption (and, for
+        'saxena', the restart time). [s]"""
         if self.fixed_interval_s is not None:
             return self.fixed_interval_s
         delta = self.stall_s
@@ -107,6 +112,8 @@ class CheckpointPolicy:
             tau = self.max_interval_s
         elif self.auto_method is AutoMethod.YOUNG:
             tau = math.sqrt(2.0 * delta * mtti_s)
+        elif self.auto_method is AutoMethod.SAXENA:
+            tau = math.sqrt(2.0 * (mtti_s + restart_s) * delta + delta * delta)
         elif delta < 2.0 * mtti_s:  # scalar form of daly_interval_s
             x = delta / (2.0 * mtti_s)
             tau = math.sqrt(2.0 * delta * mtti_s) * (1.0 + math.sqrt(x) / 3.0 + x / 9.0) - delta

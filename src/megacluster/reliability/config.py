@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Literal
 
@@ -10,6 +11,8 @@ from pydantic import Field, field_validator, model_validator
 from megacluster.reliability import constants as c
 from megacluster.reliability.causes import llama3_causes
 from megacluster.reliability.checkpoint import AutoMethod, CheckpointMode, CheckpointPolicy
+from megacluster.reliability.kinds import RestartTrigger
+from megacluster.reliability.restart import peer_copy_s, restart_parts
 from megacluster.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE, TB, Frozen
 
 LLAMA3_RATE_PER_GPU_HOUR = llama3_causes().total_rate_per_gpu_hour()
@@ -18,6 +21,15 @@ LLAMA3_RATE_PER_GPU_HOUR = llama3_causes().total_rate_per_gpu_hour()
 
 LLAMA3_PLANNED_PER_DAY = llama3_causes().planned_per_day()
 """[D] facts.md 5.1: 47 planned interruptions in 54 days -> 0.870 per day (per job)."""
+
+
+class RestartModel(enum.StrEnum):
+    """How long a restart takes."""
+
+    PARTS = "parts"
+    """The sum of its parts at the job's size (``restart.py``)."""
+    FIXED = "fixed"
+    """``restart_s``, every time."""
 
 
 class ReliabilityConfig(Frozen):
@@ -41,18 +53,96 @@ class ReliabilityConfig(Frozen):
         description="Planned interruptions (maintenance) per day, per job [1/d] "
         "(default [D]: Llama 3, 47 in 54 days, facts.md 5.1)",
     )
+    restart_model: RestartModel = Field(
+        default=RestartModel.PARTS,
+        description="'parts': each restart is the sum of its parts (detection, rescheduling, initialisation, "
+        "checkpoint load, warm-up, re-shard) at the job's size; 'fixed': every restart takes restart_s "
+        "(the default once restart_s is given)",
+    )
     restart_s: float = Field(
         default=c.RESTART_S,
         ge=0,
         le=7 * SECONDS_PER_DAY,
-        description="Detection + reschedule + reload after an interruption [s]. [A] 10 min; "
-        "FlashRecovery restores 4,800 devices in 150 s, typical stacks take minutes (facts-plant.md 9)",
+        description="With restart_model 'fixed': the whole restart as one number [s] ([A] 10 min; giving "
+        "restart_s selects 'fixed')",
     )
     restart_load: Literal["included", "from_size"] = Field(
         default="included",
-        description="'included': restart_s covers loading the checkpoint; 'from_size': restart_s is "
-        "detection "
-        "+ reschedule only and loading adds checkpoint size / storage_bandwidth_tb_s",
+        description="With restart_model 'fixed': 'included' (restart_s covers loading the checkpoint) or "
+        "'from_size' (loading adds checkpoint size / storage_bandwidth_tb_s)",
+    )
+    detection_s: float = Field(
+        default=c.DETECTION_S,
+        ge=0,
+        le=SECONDS_PER_DAY,
+        description="Fault to teardown [s] ([A] 60 s: health checks see crashes in seconds, the NCCL "
+        "watchdog waits 10 min by default for hangs)",
+    )
+    reschedule_spare_s: float = Field(
+        default=c.RESCHEDULE_SPARE_S,
+        ge=0,
+        le=SECONDS_PER_DAY,
+        description="Drain and swap in a hot spare [s] ([A] 60 s, warm standby as ByteRobust)",
+    )
+    reschedule_s: float = Field(
+        default=c.RESCHEDULE_S,
+        ge=0,
+        le=SECONDS_PER_DAY,
+        description="Drain and re-plan on fewer replicas without a spare [s] ([S] 'under 5 minutes', Crusoe)",
+    )
+    init_s_per_gpu: float = Field(
+        default=c.INIT_S_PER_GPU,
+        ge=0,
+        le=10,
+        description="Process-group and communicator initialisation per GPU [s] ([D] MegaScale: < 30 s on "
+        "> 10,000 GPUs -> 3 ms per GPU)",
+    )
+    warmup_s: float = Field(
+        default=c.WARMUP_S,
+        ge=0,
+        le=SECONDS_PER_DAY,
+        description="Full-rate time lost before the job steps at full rate after a restart [s] ([A] 60 s)",
+    )
+    reshard_s: float = Field(
+        default=c.RESHARD_S,
+        ge=0,
+        le=SECONDS_PER_DAY,
+        description="Extra restart time when the replica count changes [s] ([A] 60 s)",
+    )
+    storage_read_tb_s: float | None = Field(
+        default=None,
+        gt=0,
+        le=1000,
+        description="Checkpoint read bandwidth from storage [TB/s] (default: storage_bandwidth_tb_s)",
+    )
+    in_memory_checkpoint: bool = Field(
+        default=False,
+        description="Checkpoint to peers' host memory (Gemini-style): a snapshot stall (async_stall_s) per "
+        "checkpoint and a restart that loads each rank's shard from a peer; a re-shard still reads storage",
+    )
+    peer_bandwidth_gb_s: float = Field(
+        default=c.PEER_BANDWIDTH_GB_S,
+        gt=0,
+        le=10_000,
+        description="Bandwidth of a rank's restore from a peer's memory [GB/s] ([P] 400 Gb/s NIC per GPU)",
+    )
+    grow_threshold: float = Field(
+        default=c.GROW_THRESHOLD,
+        ge=0,
+        le=1e6,
+        description="Grow onto more replicas by a planned restart when gain >= threshold x cost [-] "
+        "([A] 2; gain = extra throughput x mean time to the next interruption, cost = restart x throughput)",
+    )
+    layout_lookahead_h: float = Field(
+        default=c.LAYOUT_LOOKAHEAD_H,
+        ge=0,
+        le=720,
+        description="The layout chosen at a restart must fit the power at the deepest cap this far ahead [h] "
+        "([A] 1 h)",
+    )
+    correlated_failures: bool = Field(
+        default=True,
+        description="Faults take out their blast radius (rack, leaf switch, site power), not just one node",
     )
     checkpoint_interval_min: float | Literal["auto"] = Field(
         default="auto",
@@ -128,10 +218,28 @@ class ReliabilityConfig(Frozen):
         description="Decay time of the infant-mortality excess hazard [d] ([A] 14 d)",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _given_restart_is_fixed(cls, data: object) -> object:
+        """A given restart_s means one number per restart, unless restart_model says otherwise."""
+        if isinstance(data, dict) and "restart_s" in data and "restart_model" not in data:
+            return {**data, "restart_model": RestartModel.FIXED}
+        return data
+
     @field_validator(
         "interruption_rate_per_gpu_hour",
         "planned_interruptions_per_day",
         "restart_s",
+        "detection_s",
+        "reschedule_spare_s",
+        "reschedule_s",
+        "init_s_per_gpu",
+        "warmup_s",
+        "reshard_s",
+        "storage_read_tb_s",
+        "peer_bandwidth_gb_s",
+        "grow_threshold",
+        "layout_lookahead_h",
         "checkpoint_write_s",
         "checkpoint_interval_min",
         "storage_bandwidth_tb_s",
@@ -206,29 +314,42 @@ class ReliabilityConfig(Frozen):
                 )
         return write
 
-    def checkpoint_policy(self, checkpoint_bytes: float | None) -> CheckpointPolicy:
-        """When checkpoints are taken and what they cost, for a checkpoint of ``checkpoint_bytes``.
+    def checkpoint_policy(self, checkpoint_bytes: float | None, gpus: int = 0) -> CheckpointPolicy:
+        """When checkpoints are taken and what they cost, for a checkpoint of ``checkpoint_bytes`` sharded
+        over ``gpus`` GPUs (in-memory checkpoints: a snapshot stall, then each rank's shard copied to a peer).
 
         Raises ValueError when a fixed interval is not longer than the write time.
         """
         write_s = self.check_checkpoint(checkpoint_bytes)
         sync = self.checkpoint_mode is CheckpointMode.SYNC
         fixed = self.checkpoint_interval_min
+        mode = self.checkpoint_mode
+        stall_s = write_s if sync else min(self.async_stall_s, write_s)
+        if self.in_memory_checkpoint:
+            mode, stall_s = CheckpointMode.ASYNC, self.async_stall_s
+            write_s = peer_copy_s(checkpoint_bytes, gpus, self.peer_bandwidth_gb_s)
         return CheckpointPolicy(
-            mode=self.checkpoint_mode,
+            mode=mode,
             write_s=write_s,
-            stall_s=write_s if sync else min(self.async_stall_s, write_s),
+            stall_s=stall_s,
             fixed_interval_s=None if isinstance(fixed, str) else float(fixed) * SECONDS_PER_MINUTE,
             auto_method=self.auto_method,
             max_interval_s=c.MAX_AUTO_INTERVAL_H * SECONDS_PER_HOUR,
             min_interval_s=c.MIN_AUTO_INTERVAL_S,
         )
 
-    def restart_time_s(self, checkpoint_bytes: float | None) -> float:
-        """Restart after an interruption: ``restart_s``, plus the checkpoint load when 'from_size'. [s]"""
+    def restart_time_s(self, checkpoint_bytes: float | None, gpus: int = 0) -> float:
+        """Restart after a failure: ``restart_s`` (plus the checkpoint load when 'from_size'), or the sum of
+        the parts for a job of ``gpus`` GPUs without a spare or a re-shard (``restart.py``). [s]"""
+        if self.restart_model is RestartModel.PARTS:
+            return restart_parts(self, gpus, checkpoint_bytes, RestartTrigger.FAILURE).total_s
         if self.restart_load == "included" or checkpoint_bytes is None:
             return self.restart_s
         return self.restart_s + float(checkpoint_bytes) / (self.storage_bandwidth_tb_s * TB)
+
+    def read_tb_s(self) -> float:
+        """Checkpoint read bandwidth from storage. [TB/s]"""
+        return self.storage_read_tb_s if self.storage_read_tb_s is not None else self.storage_bandwidth_tb_s
 
     def unexpected_rate_per_gpu_hour(self) -> float:
         """Rate of the enabled causes: the configured total less the disabled causes' share. [1/(GPU h)]"""

@@ -6,7 +6,7 @@ thinning draws, repair times) and planned interruptions, so a run is reproducibl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +62,10 @@ class Draws:
     """Repair time of the node a candidate pulls, if it pulls one. [s]"""
     planned_t: list[float]
     """Planned interruptions, in time order. [s]"""
+    cand_blast: list[float] = field(default_factory=list)
+    """Uniform draw of each candidate that picks its blast radius among its cause's shares. [-]"""
+    site_t: list[float] = field(default_factory=list)
+    """Site power events (job-level), in time order. [s]"""
 
 
 def draw_job_events(
@@ -74,11 +78,14 @@ def draw_job_events(
     cfg: ReliabilityConfig,
     table: CauseTable,
     rng: np.random.Generator,
+    site_rate_per_s: NDArray[np.float64] | None = None,
 ) -> Draws:
-    """Draw all of a run's random inputs from ``start_s`` to ``end_s``, in a fixed order.
+    """Draw all of a run's random inputs from ``start_s`` to ``end_s``, in a fixed order (the blast draws and
+    the site events after the older streams, which they leave as they were).
 
     ``full_gpus`` is the GPUs the full job runs on per step; candidates are drawn at the full job's hazard and
-    thinned later to the GPUs actually running.
+    thinned later to the GPUs actually running. ``site_rate_per_s`` is the per-step hazard of site power
+    events (per job).
     """
     per_step = hazard.rate_s * hazard.mult * full_gpus
     cand_t = draw_event_times(per_step, step_start_s, dt_s, rng, t_from_s=start_s)
@@ -87,6 +94,16 @@ def draw_job_events(
     thin_u = rng.random(m).tolist()
     repair = draw_repair_s(m, cfg.repair_median_h * SECONDS_PER_HOUR, cfg.repair_sigma, rng).tolist()
     planned = draw_poisson_times(hazard.planned_s, start_s, end_s, rng).tolist()
+    blast = rng.random(m).tolist()
+    site: list[float] = []
+    if site_rate_per_s is not None and float(site_rate_per_s.max(initial=0.0)) > 0.0:
+        site = draw_event_times(site_rate_per_s, step_start_s, dt_s, rng, t_from_s=start_s).tolist()
     return Draws(
-        cand_t=cand_t.tolist(), cand_cause=causes, cand_u=thin_u, cand_repair=repair, planned_t=planned
+        cand_t=cand_t.tolist(),
+        cand_cause=causes,
+        cand_u=thin_u,
+        cand_repair=repair,
+        planned_t=planned,
+        cand_blast=blast,
+        site_t=site,
     )

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from megacluster.reliability.config import ReliabilityConfig
+
+
+class PowerLimits(Protocol):
+    """What the power allotted to the job allows at each step (the engine wires the plant's answer in)."""
+
+    def gpus_that_fit(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Most running GPUs that fit the allotment per step: at the deepest cap, and uncapped. [-]"""
+        ...
+
+    def factor_at(self, gpus: int, steps: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Throughput factor (capped / uncapped) of ``gpus`` running GPUs at the given steps. [-]"""
+        ...
+
+    def replicas(self, replica_gpus: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Whole replicas per step: the most that fit at the deepest cap, and what the power policy runs.
+        [-]"""
+        ...
 
 
 @dataclass(frozen=True)
@@ -32,6 +50,16 @@ class JobInputs:
     config: ReliabilityConfig = field(default_factory=ReliabilityConfig)
     checkpoint_bytes: float | None = None
     """Size of one full checkpoint, for the 'auto' write time. [B]"""
+    replica_flop_rate: NDArray[np.float64] | None = None
+    """Throughput of the job on 0, 1, 2 ... whole replicas, uncapped (index = replicas; the last is the job's
+    full size). With it the job's rate is this times the cap's throughput factor, and ``flop_rate`` is only
+    used where ``power`` is None. [FLOP/s]"""
+    power: PowerLimits | None = None
+    """The power allotted to the job per step (None: no power limit beyond ``job_gpus``)."""
+    blast_gpus: tuple[int, int] | None = None
+    """GPUs one rack and one leaf switch take out (None: ``node_gpus`` x 8 and x 64). [-]"""
+    site_event_rate_per_s: NDArray[np.float64] | None = None
+    """Hazard of a site power event (generator trip on an island), per step, per job. [1/s]"""
 
     def __post_init__(self) -> None:
         starts = np.ascontiguousarray(self.step_start_s, dtype=np.float64)
@@ -61,6 +89,16 @@ class JobInputs:
             math.isfinite(self.checkpoint_bytes) and self.checkpoint_bytes >= 0
         ):
             raise ValueError("checkpoint_bytes must be a finite non-negative number")
+        if self.replica_flop_rate is not None:
+            rr = np.ascontiguousarray(self.replica_flop_rate, dtype=np.float64)
+            if rr.ndim != 1 or rr.size < 2 or not np.all(np.isfinite(rr)) or rr.min() < 0:
+                raise ValueError("replica_flop_rate must list finite non-negative rates for 0..R replicas")
+            object.__setattr__(self, "replica_flop_rate", rr)
+        if self.site_event_rate_per_s is not None:
+            site = np.ascontiguousarray(self.site_event_rate_per_s, dtype=np.float64)
+            if site.shape != starts.shape or not np.all(np.isfinite(site)) or site.min(initial=0.0) < 0:
+                raise ValueError("site_event_rate_per_s must be finite, non-negative, one value per step")
+            object.__setattr__(self, "site_event_rate_per_s", site)
         object.__setattr__(self, "step_start_s", starts)
         object.__setattr__(self, "flop_rate", rate)
         object.__setattr__(self, "job_gpus", gpus_in.astype(np.int64))
@@ -96,11 +134,41 @@ class JobResult:
     """Checkpoint interval in force at the end (None if the job never computed). [s]"""
     checkpoint_write_s: float
     """Time to persist one checkpoint. [s]"""
-    events: dict[str, NDArray[np.generic]]
+    restarts: int = 0
+    """Restarts begun (after failures, planned stops, power stops, grows and waits). [-]"""
+    resizes: int = 0
+    """Restarts that changed the number of replicas. [-]"""
+    power_stops: int = 0
+    """Stops because the power (or GPUs) given no longer carried the layout. [-]"""
+    grows: int = 0
+    """Planned restarts onto more replicas. [-]"""
+    restart_parts_s: dict[str, float] = field(default_factory=dict)
+    """Mean of each restart part over the restarts (``restart.PART_NAMES``) and ``total_s``. [s]"""
+    mode_s: dict[str, float] = field(default_factory=dict)
+    """Wall time by mode: 'full' (every replica its working GPUs allow, uncapped), 'capped' (GPUs capped),
+    'reduced' (fewer replicas than its working GPUs allow, for lack of power, uncapped), 'stopped' (restarts,
+    waits, repairs). [s]"""
+    lost_by_cause_s: dict[str, float] = field(default_factory=dict)
+    """``lost_s`` split: 'rework', 'restart', 'reshard', 'power' (rework and restarts of power stops),
+    'repairs' (waiting for repairs). [s]"""
+    layout_replicas: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Replicas of the layout in force at each step's end (restarting or running; 0: none). [-]"""
+    running_replicas: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Replicas computing at each step's end (0 while stopped). [-]"""
+    events: dict[str, NDArray[np.generic]] = field(default_factory=dict)
     """Event log, columns of equal length in time order.
 
     ``time_s`` since simulation start [s]; ``kind``: 'failure', 'planned', 'repair_done', 'suspend' (the job
     lost all its GPUs), 'finish'; ``cause``: the cause id of a failure ('planned_maintenance', 'no_gpus' or ''
     otherwise); ``gpus_affected``: GPUs pulled for repair by a failure (0 if none), returned by a repair, or
-    running the job at a planned stop [-]; ``work_lost_s``: compute rolled back [s].
+    running the job at a planned stop [-]; ``work_lost_s``: compute rolled back [s]. Kinds 'power' and 'grow'
+    (cause 'power_shortfall', 'grow') stop the job to restart on fewer or more replicas.
     """
+    event_details: dict[str, NDArray[np.generic]] = field(default_factory=dict)
+    """Columns aligned with ``events``: ``replicas`` (the layout a power or grow stop restarts on, else the
+    layout in force) [-]; ``blast`` (a failure's blast radius, ``kinds.BlastRadius``; else '')."""
+    restart_log: dict[str, NDArray[np.generic]] = field(default_factory=dict)
+    """One row per restart, in time order: ``time_s`` (its start) [s], ``cause`` (what triggered it: the
+    failure's cause, 'planned_maintenance', 'power_shortfall', 'grow', or 'no_gpus' after a wait),
+    ``replicas`` and ``gpus`` it restarts on [-], ``restart_s`` and its parts ``detect_s``, ``reschedule_s``,
+    ``init_s``, ``load_s``, ``warmup_s``, ``reshard_s``, ``fixed_s`` (a given restart_s) [s]."""

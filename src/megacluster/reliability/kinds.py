@@ -19,6 +19,13 @@ class EventKind(enum.StrEnum):
     """The job lost all its GPUs (power or repairs): it waits; not an interruption of the count."""
     FINISH = "finish"
     """The final checkpoint completed."""
+    RESTART = "restart"
+    """The job restarts on a layout (one row per restart, with its parts and the replicas it restarts on)."""
+    POWER = "power"
+    """The power (or the GPUs) given to the job no longer carries its layout, even capped: it stops to
+    restart on fewer replicas."""
+    GROW = "grow"
+    """A planned restart to grow onto more replicas, because the gain outweighs the restart."""
 
     @property
     def is_interruption(self) -> bool:
@@ -27,8 +34,9 @@ class EventKind(enum.StrEnum):
 
 
 class Cause(enum.StrEnum):
-    """Why an event happened: the failure causes of ``data/failure_causes.toml`` (Llama 3's table), planned
-    maintenance, or the loss of every GPU. A test keeps the failure causes equal to the data file's ids."""
+    """Why an event happened: the failure causes of ``data/failure_causes.toml`` (Llama 3's table and the site
+    power event), planned maintenance, a power shortfall, a grow restart, or the loss of every GPU. A test
+    keeps the failure causes equal to the data file's ids."""
 
     FAULTY_GPU = "faulty_gpu"
     GPU_HBM3 = "gpu_hbm3"
@@ -48,10 +56,49 @@ class Cause(enum.StrEnum):
     DEPENDENCY = "dependency"
     CPU = "cpu"
     SYSTEM_MEMORY = "system_memory"
+    SITE_POWER = "site_power"
+    """A generator trip on an islanded campus: every running replica loses power (engine-driven hazard)."""
     PLANNED_MAINTENANCE = "planned_maintenance"
     NO_GPUS = "no_gpus"
+    POWER_SHORTFALL = "power_shortfall"
+    """The supply fell below what the job's layout draws at the deepest cap."""
+    GROW = "grow"
+    """More replicas fit (power or repairs): a planned restart onto them."""
     NONE = ""
 
 
-NON_FAILURE_CAUSES = frozenset({Cause.PLANNED_MAINTENANCE, Cause.NO_GPUS, Cause.NONE})
+NON_FAILURE_CAUSES = frozenset(
+    {Cause.PLANNED_MAINTENANCE, Cause.NO_GPUS, Cause.POWER_SHORTFALL, Cause.GROW, Cause.NONE}
+)
 """Causes that are not failure causes of the data file."""
+
+
+class BlastRadius(enum.StrEnum):
+    """What one fault takes out of the job: the GPUs pulled for repair, and with them every replica they
+    touch."""
+
+    NODE = "node"
+    """One server (``node_gpus``)."""
+    RACK = "rack"
+    """A rack's shared power path (PDU, power shelf, busway tap-off): every server of the rack."""
+    LEAF = "leaf"
+    """A leaf switch: in a rail-optimised fabric one GPU in each server under it, so those servers."""
+    SPINE = "spine"
+    """A spine or core switch: traffic reroutes after a restart; nothing is pulled."""
+    JOB = "job"
+    """Software, a hang, a dependency or a site power event: the job restarts; nothing is pulled."""
+
+
+class RestartTrigger(enum.StrEnum):
+    """Why a restart happens (which of its parts it pays)."""
+
+    FAILURE = "failure"
+    """Detection, rescheduling, initialisation, checkpoint load, warm-up."""
+    PLANNED = "planned"
+    """Maintenance: no detection."""
+    POWER = "power"
+    """The supply fell: no detection (the plant knows), a smaller layout."""
+    GROW = "grow"
+    """More replicas fit: no detection."""
+    RESUME = "resume"
+    """After waiting with no GPUs or power: no detection."""

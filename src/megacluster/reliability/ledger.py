@@ -9,6 +9,7 @@ stretch of time was; the ledger keeps the sums, the commits and the log, and tur
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,6 +18,13 @@ from megacluster.reliability.checkpoint import CheckpointMode
 from megacluster.reliability.cycles import CycleBatch
 from megacluster.reliability.jobdata import JobResult
 from megacluster.reliability.kinds import Cause, EventKind
+from megacluster.reliability.restart import PART_NAMES, RestartParts
+
+LOSSES = ("rework", "restart", "reshard", "power", "repairs")
+"""Causes of lost time: compute rolled back and interrupted writes after failures and planned stops; restarts
+(their re-shard part apart); re-shards; rework and restarts of power stops; waiting for repairs."""
+
+_NO_PARTS = (0.0,) * len(PART_NAMES)
 
 
 @dataclass(slots=True)
@@ -56,11 +64,51 @@ class Ledger:
     log_cause: list[Cause] = field(default_factory=list)
     log_gpus: list[int] = field(default_factory=list)
     log_lost: list[float] = field(default_factory=list)
+    log_replicas: list[int] = field(default_factory=list)
+    log_blast: list[str] = field(default_factory=list)
+    rs_t: list[float] = field(default_factory=list)
+    rs_cause: list[Cause] = field(default_factory=list)
+    rs_replicas: list[int] = field(default_factory=list)
+    rs_gpus: list[int] = field(default_factory=list)
+    rs_parts: list[tuple[float, ...]] = field(default_factory=list)
+    lost_by: dict[str, float] = field(default_factory=dict)
+    """``lost`` split by cause of loss (``LOSSES``). [s]"""
+    mode: dict[str, float] = field(default_factory=dict)
+    """Running time by mode: 'full', 'capped', 'reduced'. [s]"""
+    n_restarts: int = 0
+    n_resizes: int = 0
+    n_power: int = 0
+    n_grows: int = 0
+    layout_t: list[float] = field(default_factory=list)
+    layout_r: list[int] = field(default_factory=list)
+    running_t: list[float] = field(default_factory=list)
+    running_r: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.by_cause = [0] * self.n_causes
         self.commit_t = [self.start_s]
         self.commit_w = [0.0]
+        self.lost_by = dict.fromkeys(LOSSES, 0.0)
+        self.mode = dict.fromkeys(("full", "capped", "reduced"), 0.0)
+        self.layout_t, self.layout_r = [self.start_s], [0]
+        self.running_t, self.running_r = [self.start_s], [0]
+
+    def book_lost(self, seconds: float, why: str) -> None:
+        """``seconds`` of wall time lost, for ``why`` (one of ``LOSSES``). [s]"""
+        self.lost += seconds
+        self.lost_by[why] += seconds
+
+    def set_layout(self, t: float, replicas: int) -> None:
+        """The layout in force from ``t`` (0: none)."""
+        if replicas != self.layout_r[-1]:
+            self.layout_t.append(t)
+            self.layout_r.append(replicas)
+
+    def set_running(self, t: float, replicas: int) -> None:
+        """Replicas computing from ``t`` (0: stopped)."""
+        if replicas != self.running_r[-1]:
+            self.running_t.append(t)
+            self.running_r.append(replicas)
 
     # --- commits and rollbacks ------------------------------------------------------------------------------
     def commit(self, t: float, work: float, compute_s: float, written: bool = True) -> None:
@@ -83,10 +131,10 @@ class Ledger:
         self.commit_w.extend(works.tolist())
         self.n_ckpt += int(times.size)
 
-    def rollback(self) -> float:
+    def rollback(self, why: str = "rework") -> float:
         """Lose the compute since the last completed checkpoint; return it. [s]"""
         lost = self.uncommitted_s
-        self.lost += lost
+        self.book_lost(lost, why)
         self.uncommitted_s = 0.0
         self.work = self.committed
         self.since_ckpt_s = 0.0
@@ -115,13 +163,33 @@ class Ledger:
         self.work = float(works[k - 1])
 
     # --- the event log --------------------------------------------------------------------------------------
-    def log(self, t: float, kind: EventKind, cause: Cause, gpus: int, lost: float) -> None:
-        """One row of the event log."""
+    def log(
+        self,
+        t: float,
+        kind: EventKind,
+        cause: Cause,
+        gpus: int,
+        lost: float,
+        replicas: int = 0,
+        blast: str = "",
+    ) -> None:
+        """One row of the event log (and its details: the layout in force, a failure's blast radius)."""
         self.log_t.append(t)
         self.log_kind.append(kind)
         self.log_cause.append(cause)
         self.log_gpus.append(gpus)
         self.log_lost.append(lost)
+        self.log_replicas.append(replicas)
+        self.log_blast.append(blast)
+
+    def log_restart(self, t: float, cause: Cause, replicas: int, gpus: int, parts: RestartParts) -> int:
+        """One row of the restart log; returns its index."""
+        self.rs_t.append(t)
+        self.rs_cause.append(cause)
+        self.rs_replicas.append(replicas)
+        self.rs_gpus.append(gpus)
+        self.rs_parts.append(parts.as_tuple())
+        return len(self.rs_t) - 1
 
     def events(self) -> dict[str, NDArray[np.generic]]:
         """The event log as columns (see ``JobResult.events``)."""
@@ -133,12 +201,49 @@ class Ledger:
             "work_lost_s": np.asarray(self.log_lost, dtype=np.float64),
         }
 
+    def details(self) -> dict[str, NDArray[np.generic]]:
+        """Columns aligned with the event log (see ``JobResult.event_details``)."""
+        return {
+            "replicas": np.asarray(self.log_replicas, dtype=np.int64),
+            "blast": np.asarray(self.log_blast, dtype=np.str_),
+        }
+
+    def restarts(self) -> dict[str, NDArray[np.generic]]:
+        """The restart log as columns (see ``JobResult.restart_log``)."""
+        parts = np.asarray(self.rs_parts, dtype=np.float64).reshape(len(self.rs_parts), len(PART_NAMES))
+        out: dict[str, NDArray[np.generic]] = {
+            "time_s": np.asarray(self.rs_t, dtype=np.float64),
+            "cause": np.asarray(self.rs_cause, dtype=np.str_),
+            "replicas": np.asarray(self.rs_replicas, dtype=np.int64),
+            "gpus": np.asarray(self.rs_gpus, dtype=np.int64),
+            "restart_s": parts.sum(axis=1),
+        }
+        for i, name in enumerate(PART_NAMES):
+            out[name] = parts[:, i]
+        return out
+
+    def restart_means(self) -> dict[str, float]:
+        """Mean of each restart part over the restarts, and of their total. [s]"""
+        if not self.rs_parts:
+            return {**dict.fromkeys(PART_NAMES, 0.0), "total_s": 0.0}
+        arr = np.asarray(self.rs_parts, dtype=np.float64)
+        means = dict(zip(PART_NAMES, arr.mean(axis=0).tolist(), strict=True))
+        means["total_s"] = float(arr.sum(axis=1).mean())
+        return means
+
+    def sampled(self, times: list[float], values: list[int], at_s: NDArray[np.float64]) -> NDArray[np.int64]:
+        """A step function logged as (times, values) sampled at the increasing ``at_s`` (before the first
+        time: the first value). [-]"""
+        out: NDArray[np.int64] = fill_forward(np.asarray(times), np.asarray(values, dtype=np.int64), at_s)
+        return out
+
     def committed_at(self, times_s: NDArray[np.float64]) -> NDArray[np.float64]:
         """Committed progress at each of ``times_s`` (0 before the start). [FLOP]"""
         ct = np.asarray(self.commit_t)
-        cw = np.asarray(self.commit_w)
-        idx = np.searchsorted(ct, times_s, side="right") - 1
-        out: NDArray[np.float64] = np.where(idx >= 0, cw[np.maximum(idx, 0)], 0.0)
+        cw = np.asarray(self.commit_w, dtype=np.float64)
+        out: NDArray[np.float64] = fill_forward(ct, cw, times_s)
+        if ct.size and times_s.size and times_s[0] < ct[0]:
+            out[: int(np.searchsorted(times_s, ct[0], side="left"))] = 0.0
         return out
 
     # --- the result -----------------------------------------------------------------------------------------
@@ -154,6 +259,8 @@ class Ledger:
         """The run's result, the run ending at ``end``."""
         wall = max(end - self.start_s, 0.0)
         held = wall - self.waiting
+        mode = dict(self.mode)
+        mode["stopped"] = max(wall - sum(mode.values()), 0.0)
         return JobResult(
             cumulative_flop=self.committed_at(step_ends_s),
             finished=finish_s is not None,
@@ -170,5 +277,31 @@ class Ledger:
             checkpoints=self.n_ckpt,
             checkpoint_interval_s=interval_s,
             checkpoint_write_s=write_s,
+            restarts=self.n_restarts,
+            resizes=self.n_resizes,
+            power_stops=self.n_power,
+            grows=self.n_grows,
+            restart_parts_s=self.restart_means(),
+            mode_s=mode,
+            lost_by_cause_s=dict(self.lost_by),
+            layout_replicas=self.sampled(self.layout_t, self.layout_r, step_ends_s),
+            running_replicas=self.sampled(self.running_t, self.running_r, step_ends_s),
             events=self.events(),
+            event_details=self.details(),
+            restart_log=self.restarts(),
         )
+
+
+def fill_forward(times: NDArray[np.float64], values: NDArray[Any], at_s: NDArray[np.float64]) -> NDArray[Any]:
+    """The value of the step function (``times`` non-decreasing, ``values``) in force at each of the
+    increasing ``at_s``: the last value whose time is <= the instant, the first value before the first time.
+
+    Equal to ``values[max(searchsorted(times, at_s, 'right') - 1, 0)]``, in O(len(at_s)) rather than
+    O(len(at_s) log len(times)): the job's logs are short, the step grid long. [-]"""
+    n = at_s.size
+    if times.size == 0:
+        raise ValueError("a step function needs at least one value")
+    first = np.searchsorted(at_s, times, side="left")  # first sample each value applies to
+    counts = np.diff(np.append(first, n))
+    counts[0] += first[0]
+    return np.repeat(values, counts)

@@ -1,14 +1,23 @@
 """The job's state machine: a small heap of exact-time events, handlers that change state and schedule more.
 
-States: compute, checkpoint stall, restart, wait (no GPUs), wait for repair, done. Phase events (checkpoint
-due, finish, stall end, restart end, GPUs gone, GPUs back) carry the generation of the phase that scheduled
-them and are dropped once the phase has changed. Stretches of uninterrupted compute + checkpoint cycles are
-fast-forwarded in one vectorised step (``cycles``). The random inputs are drawn up front (``draws``); the time
-accounting, commits and event log live in the ledger (``ledger``).
+States: compute, checkpoint stall, restart, wait (no layout fits), wait for repair, done. The job holds a
+fixed layout (a number of data-parallel replicas, ``layout.py``) from the end of a restart to the next
+interruption: it changes only at restarts — after a failure, a planned stop, a power stop (the power or GPUs
+given no longer carry the layout, even capped) or a planned grow (the supply rose and the gain outweighs the
+restart). Each restart is paid from its parts (``restart.py``), with a re-shard when the replica count
+changes. Phase events (checkpoint due, finish, stall end, restart end, layout stops fitting, GPUs back, supply
+rises) carry the generation of the phase that scheduled them and are dropped once the phase has changed.
+Stretches of uninterrupted compute + checkpoint cycles are fast-forwarded in one vectorised step (``cycles``).
+The random inputs are drawn up front (``draws``); the time accounting, commits and event log live in the
+ledger.
 """
+
+# long module because: the state machine's handlers belong together (each under 80 lines); the layouts,
+# restart parts, draws, cycles and ledger are already in their own modules.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 
@@ -16,27 +25,29 @@ import numpy as np
 from numpy.typing import NDArray
 
 from megacluster.reliability import cycles
-from megacluster.reliability.causes import llama3_causes
-from megacluster.reliability.checkpoint import CheckpointMode
+from megacluster.reliability.causes import RADII, llama3_causes
+from megacluster.reliability.checkpoint import AutoMethod, CheckpointMode
 from megacluster.reliability.draws import Hazard, draw_job_events
 from megacluster.reliability.jobdata import JobInputs, JobResult
-from megacluster.reliability.kinds import Cause, EventKind
+from megacluster.reliability.kinds import BlastRadius, Cause, EventKind, RestartTrigger
+from megacluster.reliability.layout import Layouts
 from megacluster.reliability.ledger import Ledger
-from megacluster.reliability.profile import (
-    Profile,
-    ProfileCache,
-    Timeline,
-    band_change_index,
-    banded,
-    next_index,
-)
-from megacluster.reliability.repair import repair_deficit
+from megacluster.reliability.profile import band_change_index, banded, next_index
+from megacluster.reliability.restart import RestartParts, restart_parts
 
 # job states
 _COMPUTE, _STALL, _RESTART, _WAIT, _WAIT_REPAIR, _DONE = range(6)
 # event kinds
-_CAND, _PLANNED, _REPAIR, _CKPT, _FINISH, _STALL_END, _RESTART_END, _GPU_ZERO, _GPU_BACK, _END = range(10)
-_PHASE_EVENTS = frozenset({_CKPT, _FINISH, _STALL_END, _RESTART_END, _GPU_ZERO, _GPU_BACK})
+_CAND, _PLANNED, _REPAIR, _CKPT, _FINISH, _STALL_END, _RESTART_END, _GPU_ZERO, _GPU_BACK = range(9)
+_GROW, _SITE, _WINDOW, _END = range(9, 13)
+_PHASE_EVENTS = frozenset({_CKPT, _FINISH, _STALL_END, _RESTART_END, _GPU_ZERO, _GPU_BACK, _GROW, _WINDOW})
+_INTERRUPTIBLE = (_COMPUTE, _STALL, _RESTART)
+_TRIGGER_CAUSE = {
+    RestartTrigger.PLANNED: Cause.PLANNED_MAINTENANCE,
+    RestartTrigger.POWER: Cause.POWER_SHORTFALL,
+    RestartTrigger.GROW: Cause.GROW,
+    RestartTrigger.RESUME: Cause.NO_GPUS,
+}
 
 
 class JobMachine:
@@ -55,41 +66,78 @@ class JobMachine:
         self.t_end = float(edges[-1])
         self.target = float(inputs.target_flop)
         self.shrink = cfg.on_shortage == "shrink"
-        self.policy = cfg.checkpoint_policy(inputs.checkpoint_bytes)
-        self.restart_s = cfg.restart_time_s(inputs.checkpoint_bytes)
+        self.spares = int(cfg.spares_gpus)
+        self.layouts = Layouts(inputs)
+        self.policy = cfg.checkpoint_policy(
+            inputs.checkpoint_bytes, int(self.layouts.full_gpus.max(initial=0))
+        )
         self.auto = self.policy.fixed_interval_s is None
-
-        table = llama3_causes()
-        self.cause_ids = table.ids
-        self.node_out: list[bool] = table.takes_node_out().tolist()
+        self._init_causes(inputs)
         hazard = Hazard.of(cfg, inputs.step_start_s)
         self.rate_s = hazard.rate_s
         self.planned_s = hazard.planned_s
         # the auto interval sees the multiplier rounded down to 1 % bands: constant between band changes
         self.mult_banded: list[float] = banded(hazard.mult).tolist()
         self.mult_change_idx = band_change_index(hazard.mult)
-        timeline = Timeline.build(edges, inputs.flop_rate, inputs.job_gpus, inputs.replica_gpus)
-        self.profiles = ProfileCache(timeline)
         start = float(inputs.start_s)
-        full = timeline.run_full[timeline.run_of]
         self.draws = draw_job_events(
-            hazard, full, inputs.step_start_s, self.dt, start, self.t_end, cfg, table, rng
+            hazard,
+            self.layouts.full_gpus,
+            inputs.step_start_s,
+            self.dt,
+            start,
+            self.t_end,
+            cfg,
+            llama3_causes(),
+            rng,
+            inputs.site_event_rate_per_s,
         )
-
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = 0
         self.gen = 0
         self.state = _WAIT
         self.t_phase = start
-        self.prof: Profile = self.profiles.get(0)
+        self.replicas = 0
+        self.prof = self.layouts.profile(0)
+        self.last_run = 0
+        """Replicas of the last layout that ran (a restart onto another count re-shards). [-]"""
+        self.running = False
+        self.run_t0 = start
+        self.run_short = False
+        """The running layout has fewer replicas than the GPUs in hand allow (power-limited)."""
+        self.trigger = RestartTrigger.RESUME
+        self.parts = RestartParts()
+        self.restart_row = -1
+        self.grow_t = math.inf
         self.in_repair = 0
         self.tau: float | None = None
         self.final_stall = False
         self.needs_restart = False
         self.finish_s: float | None = None
+        self._parts: dict[tuple[int, RestartTrigger, bool, bool], RestartParts] = {}
         self.ledger = Ledger(start_s=start, n_causes=len(self.cause_ids))
 
-    # --- time and progress ----------------------------------------------------------------------------------
+    def _init_causes(self, inputs: JobInputs) -> None:
+        """Cause ids (the table's, then the site power event), blast radii and what each takes out."""
+        cfg = self.cfg
+        table = llama3_causes()
+        site = inputs.site_event_rate_per_s is not None
+        self.cause_ids = (*table.ids, Cause.SITE_POWER.value) if site else table.ids
+        self.site_cause = len(table.ids)
+        blast = table.blast_matrix()
+        if not cfg.correlated_failures:
+            blast = np.zeros_like(blast)
+            node, job = RADII.index(BlastRadius.NODE), RADII.index(BlastRadius.JOB)
+            blast[:, node] = table.takes_node_out()
+            blast[:, job] = ~table.takes_node_out()
+        self.blast_cdf: list[list[float]] = np.cumsum(blast, axis=1).tolist()
+        node_gpus = cfg.node_gpus
+        rack, leaf = inputs.blast_gpus or (8 * node_gpus, 64 * node_gpus)
+        sizes = {BlastRadius.NODE: node_gpus, BlastRadius.RACK: rack, BlastRadius.LEAF: leaf}
+        self.radius_gpus = [int(sizes.get(r, 0)) for r in RADII]
+        self.radius_repair: list[float] = table.repair_factors().tolist()
+
+    # --- time, progress, restarts ---------------------------------------------------------------------------
     def push(self, t: float, kind: int, tag: int = 0) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (t, self.seq, kind, tag))
@@ -108,13 +156,34 @@ class JobMachine:
     def edge_time(self, k: int | None, t: float) -> float:
         return math.inf if k is None else max(self.edges_l[k], t)
 
-    def mtti_s(self, t: float) -> float:
+    def mtti_s(self, t: float, gpus: int | None = None) -> float:
         k = self.step(t)
-        h = self.rate_s * self.mult_banded[k] * self.prof.eff(k) + self.planned_s
+        g = self.prof.eff(k) if gpus is None else gpus
+        h = self.rate_s * self.mult_banded[k] * g + self.planned_s
         return 1.0 / h if h > 0 else math.inf
 
+    def deficit(self) -> int:
+        """GPUs in repair beyond the spares (``repair.repair_deficit``, inlined for the hot loop). [-]"""
+        d = self.in_repair - self.spares
+        return d if d > 0 else 0
+
+    def choose(self, t: float) -> int:
+        """Replicas a restart at ``t`` runs on (the full job's when waiting for repairs). [-]"""
+        return self.layouts.choose(self.step(t), self.deficit() if self.shrink else 0)
+
+    def parts_of(self, replicas: int, trigger: RestartTrigger, spare: bool, reshard: bool) -> RestartParts:
+        key = (replicas, trigger, spare, reshard)
+        found = self._parts.get(key)
+        if found is None:
+            gpus = replicas * self.layouts.replica_gpus
+            found = restart_parts(
+                self.cfg, gpus, self.inp.checkpoint_bytes, trigger, spare=spare, reshard=reshard
+            )
+            self._parts[key] = found
+        return found
+
     # --- phases ---------------------------------------------------------------------------------------------
-    def close(self, t: float, completed: bool = True) -> None:
+    def close(self, t: float, completed: bool = True, why: str = "rework") -> None:
         """End the current phase at ``t`` and book its time."""
         e = t - self.t_phase
         s = self.state
@@ -127,11 +196,17 @@ class JobMachine:
             if completed:
                 led.overhead += e
             else:
-                led.lost += e
+                led.book_lost(e, why)
         elif s == _WAIT:
             led.waiting += e
-        elif s in (_RESTART, _WAIT_REPAIR):
-            led.lost += e
+        elif s == _RESTART:
+            total = self.parts.total_s
+            reshard = e * self.parts.reshard_s / total if total > 0 else 0.0
+            power = self.trigger in (RestartTrigger.POWER, RestartTrigger.RESUME)
+            led.book_lost(reshard, "reshard")
+            led.book_lost(e - reshard, "power" if power else "restart")
+        elif s == _WAIT_REPAIR:
+            led.book_lost(e, "repairs")
         self.t_phase = t
 
     def enter(self, state: int, t: float) -> None:
@@ -139,11 +214,43 @@ class JobMachine:
         self.t_phase = t
         self.gen += 1
 
+    def start_run(self, t: float) -> None:
+        """The layout starts computing (after a restart, a wait or at the start)."""
+        self.running = True
+        self.run_t0 = t
+        k = self.step(t)
+        in_hand = max(int(self.layouts.held[k]) - self.deficit(), 0) // self.layouts.replica_gpus
+        self.run_short = self.replicas < in_hand
+        if self.last_run > 0 and self.replicas != self.last_run:
+            self.ledger.n_resizes += 1
+        self.last_run = self.replicas
+        self.ledger.set_running(t, self.replicas)
+
+    def end_run(self, t: float) -> None:
+        """The layout stops computing: book the span's time by mode."""
+        if not self.running:
+            return
+        self.running = False
+        led = self.ledger
+        capped = self.prof.capped_s(self.run_t0, t)
+        led.mode["capped"] += capped
+        key = "reduced" if self.run_short else "full"
+        led.mode[key] += max(t - self.run_t0 - capped, 0.0)
+        led.set_running(t, 0)
+
     def enter_compute(self, t: float) -> None:
+        if not self.running:
+            self.start_run(t)
         self.enter(_COMPUTE, t)
         led = self.ledger
+        k = self.step(t)
+        self.prof.anchor(k)
+        self.grow_t = self.edge_time(self.layouts.next_rise(k, self.replicas), t)
         if self.tau is None or led.since_ckpt_s == 0.0:
-            self.tau = self.policy.interval_s(self.mtti_s(t))
+            restart = 0.0
+            if self.policy.auto_method is AutoMethod.SAXENA:
+                restart = self.parts_of(self.replicas, RestartTrigger.FAILURE, False, False).total_s
+            self.tau = self.policy.interval_s(self.mtti_s(t), restart)
             if led.since_ckpt_s == 0.0:
                 t = self.fast_forward(t)
                 self.t_phase = t
@@ -151,56 +258,87 @@ class JobMachine:
         t_fin = self.prof.time_of(self.progress(t) + (self.target - led.work), t)
         if t_fin < math.inf:
             self.push(t_fin, _FINISH, self.gen)
-        self.schedule_zero(t)
+        if self.grow_t < math.inf:
+            self.push(self.grow_t, _GROW, self.gen)
+        if self.prof.end_step < self.n:  # the profile's window ends: extend it and look again
+            self.push(self.edge_time(self.prof.end_step, t), _WINDOW, self.gen)
+        self.schedule_zero(t, self.step(t))
 
-    def schedule_zero(self, t: float) -> None:
-        t_zero = self.edge_time(self.prof.next_zero_step(self.step(t)), t)
-        if t_zero < math.inf:
-            self.push(t_zero, _GPU_ZERO, self.gen)
+    def schedule_zero(self, t: float, k: int) -> None:
+        """Schedule the stop at the first step from ``k`` (holding ``t``) where the layout no longer fits."""
+        prof = self.prof
+        prof.anchor(k)
+        k_zero = prof.next_zero_step(k)
+        if k_zero is not None:
+            self.push(max(self.edges_l[k_zero], t), _GPU_ZERO, self.gen)
 
     def enter_stall(self, t: float, duration: float, final: bool) -> None:
         self.enter(_STALL, t)
         self.final_stall = final
         self.push(t + duration, _STALL_END, self.gen)
-        self.schedule_zero(t)
+        self.schedule_zero(t, self.step(t))
 
-    def enter_restart(self, t: float) -> None:
+    def begin_restart(
+        self, t: float, replicas: int, trigger: RestartTrigger, cause: Cause, spare: bool
+    ) -> None:
+        """Restart onto ``replicas`` replicas: one restart row with its parts, a re-shard if the count
+        changes."""
+        reshard = self.last_run > 0 and replicas != self.last_run
+        self.parts = self.parts_of(replicas, trigger, spare, reshard)
+        self.trigger = trigger
+        self.replicas = replicas
+        self.prof = self.layouts.profile(replicas)
+        led = self.ledger
+        led.n_restarts += 1
+        gpus = replicas * self.layouts.replica_gpus
+        self.restart_row = led.log_restart(t, cause, replicas, gpus, self.parts)
+        led.set_layout(t, replicas)
         self.enter(_RESTART, t)
-        self.push(t + self.restart_s, _RESTART_END, self.gen)
-        self.schedule_zero(t)
+        self.push(t + self.parts.total_s, _RESTART_END, self.gen)
+        self.schedule_zero(t, self.step(t))
 
     def enter_wait(self, t: float) -> None:
         self.enter(_WAIT, t)
-        t_back = self.edge_time(self.prof.next_running_step(self.step(t)), t)
+        self.replicas = 0
+        self.ledger.set_layout(t, 0)
+        k = self.layouts.next_fit_step(self.step(t), self.deficit() if self.shrink else 0)
+        t_back = self.edge_time(k, t)
         if t_back < math.inf:
             self.push(t_back, _GPU_BACK, self.gen)
 
     def resume(self, t: float) -> None:
-        """Run again: restart first if the job's processes died, else compute."""
-        if self.needs_restart:
-            self.enter_restart(t)
+        """Run again after a wait: restart first if the job's processes died, else compute."""
+        replicas = self.choose(t)
+        if replicas <= 0:
+            self.enter_wait(t)
+        elif self.needs_restart:
+            self.begin_restart(t, replicas, RestartTrigger.RESUME, Cause.NO_GPUS, False)
         else:
+            self.replicas = replicas
+            self.prof = self.layouts.profile(replicas)
+            self.ledger.set_layout(t, replicas)
             self.enter_compute(t)
 
-    def after_interrupt(self, t: float) -> None:
+    def after_interrupt(self, t: float, trigger: RestartTrigger, cause: Cause, spare: bool) -> None:
+        self.end_run(t)
         self.needs_restart = True
-        deficit = repair_deficit(self.in_repair, self.cfg.spares_gpus)
-        self.prof = self.profiles.get(deficit if self.shrink else 0)
-        if self.prof.eff(self.step(t)) > 0:
-            self.enter_restart(t)
+        replicas = self.choose(t)
+        if replicas > 0:
+            self.begin_restart(t, replicas, trigger, cause, spare)
         else:
             self.enter_wait(t)
 
     # --- fast-forward of uninterrupted checkpoint cycles ----------------------------------------------------
     def horizon(self, t: float) -> float:
-        """Time of the next event that could change the cycle: heap top, GPUs gone, hazard band change. [s]"""
+        """Time of the next event that could change the cycle: heap top, layout stops fitting, supply rises,
+        hazard band change. [s]"""
         heap = self.heap
         gen = self.gen
         while heap and heap[0][2] in _PHASE_EVENTS and heap[0][3] != gen:
             heapq.heappop(heap)
         limit = heap[0][0] if heap else self.t_end
         k = self.step(t)
-        limit = min(limit, self.t_end, self.edge_time(self.prof.next_zero_step(k), t))
+        limit = min(limit, self.t_end, self.grow_t, self.edge_time(self.prof.next_zero_step(k), t))
         if self.auto:
             limit = min(
                 limit,
@@ -226,67 +364,145 @@ class JobMachine:
         draws = self.draws
         if i + 1 < len(draws.cand_t):
             self.push(draws.cand_t[i + 1], _CAND, i + 1)
-        if self.state != _COMPUTE and self.state != _STALL and self.state != _RESTART:
+        if self.state not in _INTERRUPTIBLE:
             return
         if not draws.cand_u[i] < self.prof.accept(self.step(t)):
             return  # thinned: the candidate hit a GPU the job is not running on
         cause = draws.cand_cause[i]
+        cdf = self.blast_cdf[cause]
+        radius = min(bisect.bisect_right(cdf, draws.cand_blast[i]), len(cdf) - 1)
         self.close(t, completed=False)
-        gpus = 0
-        if self.node_out[cause]:
-            gpus = self.cfg.node_gpus
+        before = self.deficit()
+        gpus = self.radius_gpus[radius]
+        factor = self.radius_repair[radius]
+        if gpus > 0 and factor > 0:
             self.in_repair += gpus
-            self.push(t + draws.cand_repair[i], _REPAIR, gpus)
+            self.push(t + draws.cand_repair[i] * factor, _REPAIR, gpus)
+        else:
+            gpus = 0
         led = self.ledger
         lost = led.rollback()
         led.n_unexpected += 1
         led.by_cause[cause] += 1
-        led.log(t, EventKind.FAILURE, Cause(self.cause_ids[cause]), gpus, lost)
-        self.after_interrupt(t)
+        why = Cause(self.cause_ids[cause])
+        led.log(t, EventKind.FAILURE, why, gpus, lost, self.replicas, RADII[radius].value)
+        self.after_interrupt(t, RestartTrigger.FAILURE, why, self.deficit() == before)
+
+    def on_site(self, t: float, i: int) -> None:
+        """A site power event: every running replica loses power; nothing is pulled for repair."""
+        site = self.draws.site_t
+        if i + 1 < len(site):
+            self.push(site[i + 1], _SITE, i + 1)
+        if self.state not in _INTERRUPTIBLE:
+            return
+        self.close(t, completed=False)
+        led = self.ledger
+        lost = led.rollback()
+        led.n_unexpected += 1
+        led.by_cause[self.site_cause] += 1
+        led.log(t, EventKind.FAILURE, Cause.SITE_POWER, 0, lost, self.replicas, BlastRadius.JOB.value)
+        self.after_interrupt(t, RestartTrigger.FAILURE, Cause.SITE_POWER, True)
 
     def on_planned(self, t: float, i: int) -> None:
         planned = self.draws.planned_t
         if i + 1 < len(planned):
             self.push(planned[i + 1], _PLANNED, i + 1)
-        if self.state not in (_COMPUTE, _STALL, _RESTART) or (self.state == _STALL and self.final_stall):
+        if self.state not in _INTERRUPTIBLE or (self.state == _STALL and self.final_stall):
             return
         # [A] maintenance is scheduled at a checkpoint boundary: nothing is lost, the (re)start is paid again
+        self.stop_at_checkpoint(t)
+        led = self.ledger
+        led.n_planned += 1
+        gpus = self.prof.eff(self.step(t))
+        led.log(t, EventKind.PLANNED, Cause.PLANNED_MAINTENANCE, gpus, 0.0, self.replicas)
+        self.after_interrupt(t, RestartTrigger.PLANNED, Cause.PLANNED_MAINTENANCE, True)
+
+    def stop_at_checkpoint(self, t: float) -> None:
+        """Stop at a checkpoint boundary: the work so far is committed, nothing is lost."""
         self.close(t, completed=True)
         led = self.ledger
         led.commit(t, led.work, led.uncommitted_s, written=False)
         led.since_ckpt_s = 0.0
-        led.n_planned += 1
-        led.log(t, EventKind.PLANNED, Cause.PLANNED_MAINTENANCE, self.prof.eff(self.step(t)), 0.0)
-        self.after_interrupt(t)
+
+    def on_grow(self, t: float) -> None:
+        """The supply rose above the layout: restart onto more replicas when the gain outweighs the cost."""
+        k = self.step(t)
+        grown = self.choose(t)
+        now = self.prof.rate(k)
+        if grown > self.replicas:
+            new = self.layouts.rate_at(grown, k)
+            parts = self.parts_of(grown, RestartTrigger.GROW, True, True)
+            gain = (new - now) * self.mtti_s(t, grown * self.layouts.replica_gpus)
+            if new > now and gain >= self.cfg.grow_threshold * parts.total_s * new:
+                self.stop_at_checkpoint(t)
+                led = self.ledger
+                led.n_grows += 1
+                led.log(t, EventKind.GROW, Cause.GROW, grown * self.layouts.replica_gpus, 0.0, grown)
+                self.after_interrupt(t, RestartTrigger.GROW, Cause.GROW, True)
+                return
+        self.grow_t = self.edge_time(self.layouts.next_rise(k, max(self.replicas, grown)), t)
+        if self.grow_t < math.inf:
+            self.push(self.grow_t, _GROW, self.gen)
 
     def on_repair(self, t: float, gpus: int) -> None:
         self.in_repair -= gpus
-        self.ledger.log(t, EventKind.REPAIR_DONE, Cause.NONE, gpus, 0.0)
-        deficit = repair_deficit(self.in_repair, self.cfg.spares_gpus)
-        if self.state == _WAIT_REPAIR and deficit == 0:
+        self.ledger.log(t, EventKind.REPAIR_DONE, Cause.NONE, gpus, 0.0, self.replicas)
+        if self.state == _WAIT_REPAIR and self.deficit() == 0:
             self.close(t)
             self.enter_compute(t)
         elif self.state == _WAIT and self.shrink:
-            self.prof = self.profiles.get(deficit)
             self.close(t)
-            if self.prof.eff(self.step(t)) > 0:
+            if self.choose(t) > 0:
                 self.resume(t)
             else:
                 self.enter_wait(t)
 
     def on_restart_end(self, t: float) -> None:
+        """The restart is done: compute on the layout that fits now (nodes back from repair or power that came
+        back during the restart join; a changed count not yet re-sharded adds the re-shard)."""
         self.close(t)
         self.needs_restart = False
-        deficit = repair_deficit(self.in_repair, self.cfg.spares_gpus)
-        if not self.shrink and deficit > 0:
-            self.prof = self.profiles.get(0)
+        if not self.shrink and self.deficit() > 0:
             self.enter(_WAIT_REPAIR, t)
             return
-        self.prof = self.profiles.get(deficit if self.shrink else 0)
-        if self.prof.eff(self.step(t)) > 0:
-            self.enter_compute(t)
-        else:
+        k = self.step(t)
+        replicas = self.choose(t)
+        rg = self.layouts.replica_gpus
+        while replicas > 0 and not self.layouts.fits(replicas * rg, k):
+            replicas -= 1
+        if replicas <= 0:
+            self.needs_restart = True
             self.enter_wait(t)
+            return
+        if replicas != self.replicas:
+            if (
+                self.parts.reshard_s == 0.0
+                and self.cfg.restart_model == "parts"
+                and replicas != self.last_run > 0
+            ):
+                self.extend_restart(t, replicas)
+                return
+            self.relayout(replicas, t)
+        self.enter_compute(t)
+
+    def relayout(self, replicas: int, t: float) -> None:
+        """The restart runs on ``replicas`` after all (its row says so)."""
+        self.replicas = replicas
+        self.prof = self.layouts.profile(replicas)
+        led = self.ledger
+        led.rs_replicas[self.restart_row] = replicas
+        led.rs_gpus[self.restart_row] = replicas * self.layouts.replica_gpus
+        led.set_layout(t, replicas)
+
+    def extend_restart(self, t: float, replicas: int) -> None:
+        """The count changed at launch: add the re-shard to the restart."""
+        self.relayout(replicas, t)
+        extra = self.cfg.reshard_s
+        self.parts = RestartParts(**{**self.parts.as_dict(), "reshard_s": self.parts.reshard_s + extra})
+        self.ledger.rs_parts[self.restart_row] = self.parts.as_tuple()
+        self.enter(_RESTART, t)
+        self.push(t + extra, _RESTART_END, self.gen)
+        self.schedule_zero(t, self.step(t))
 
     def on_checkpoint_due(self, t: float, final: bool) -> None:
         self.close(t)
@@ -307,7 +523,9 @@ class JobMachine:
         if self.final_stall:
             led.commit(t, led.work, led.uncommitted_s)
             self.finish_s = t
-            led.log(t, EventKind.FINISH, Cause.NONE, 0, 0.0)
+            led.log(t, EventKind.FINISH, Cause.NONE, 0, 0.0, self.replicas)
+            self.end_run(t)
+            led.set_layout(t, 0)
             self.state = _DONE
             return
         if self.policy.mode is CheckpointMode.SYNC:
@@ -317,10 +535,20 @@ class JobMachine:
         self.enter_compute(t)
 
     def on_gpu_zero(self, t: float) -> None:
-        self.close(t, completed=False)
-        lost = self.ledger.rollback()
-        self.ledger.log(t, EventKind.SUSPEND, Cause.NO_GPUS, 0, lost)
+        """The layout no longer fits (power or GPUs withdrawn): stop, losing the uncommitted work, and restart
+        on the replicas that fit, or wait when none does."""
+        self.close(t, completed=False, why="power")
+        led = self.ledger
+        lost = led.rollback("power")
+        self.end_run(t)
         self.needs_restart = True
+        replicas = self.choose(t)
+        if replicas > 0:
+            led.n_power += 1
+            led.log(t, EventKind.POWER, Cause.POWER_SHORTFALL, self.prof.gpus, lost, replicas)
+            self.begin_restart(t, replicas, RestartTrigger.POWER, Cause.POWER_SHORTFALL, False)
+            return
+        led.log(t, EventKind.SUSPEND, Cause.NO_GPUS, 0, lost, 0)
         self.enter_wait(t)
 
     # --- main loop ------------------------------------------------------------------------------------------
@@ -329,15 +557,41 @@ class JobMachine:
         start = float(self.inp.start_s)
         if start >= self.t_end:
             return
+        draws = self.draws
         self.push(self.t_end, _END)
-        if self.draws.cand_t:
-            self.push(self.draws.cand_t[0], _CAND, 0)
-        if self.draws.planned_t:
-            self.push(self.draws.planned_t[0], _PLANNED, 0)
-        if self.prof.eff(self.step(start)) > 0:
-            self.enter_compute(start)
-        else:
-            self.enter_wait(start)
+        for times, kind in ((draws.cand_t, _CAND), (draws.planned_t, _PLANNED), (draws.site_t, _SITE)):
+            if times:
+                self.push(times[0], kind, 0)
+        self.resume(start)
+
+    def dispatch(self, t: float, kind: int, tag: int) -> None:
+        """Hand one event to its handler."""
+        if kind == _CAND:
+            self.on_candidate(t, tag)
+        elif kind == _CKPT:
+            self.on_checkpoint_due(t, final=False)
+        elif kind == _STALL_END:
+            self.on_stall_end(t)
+        elif kind == _RESTART_END:
+            self.on_restart_end(t)
+        elif kind == _REPAIR:
+            self.on_repair(t, tag)
+        elif kind == _FINISH:
+            self.on_checkpoint_due(t, final=True)
+        elif kind == _PLANNED:
+            self.on_planned(t, tag)
+        elif kind == _GPU_ZERO:
+            self.on_gpu_zero(t)
+        elif kind == _GROW:
+            self.on_grow(t)
+        elif kind == _SITE:
+            self.on_site(t, tag)
+        elif kind == _WINDOW:
+            self.close(t)
+            self.enter_compute(t)
+        else:  # _GPU_BACK
+            self.close(t)
+            self.resume(t)
 
     def run(self) -> JobResult:
         end = max(float(self.inp.start_s), self.t_end)
@@ -352,30 +606,13 @@ class JobMachine:
             t, _, kind, tag = heapq.heappop(heap)
             if kind in _PHASE_EVENTS and tag != self.gen:
                 continue
-            if kind == _CAND:
-                self.on_candidate(t, tag)
-            elif kind == _CKPT:
-                self.on_checkpoint_due(t, final=False)
-            elif kind == _STALL_END:
-                self.on_stall_end(t)
-            elif kind == _RESTART_END:
-                self.on_restart_end(t)
-            elif kind == _REPAIR:
-                self.on_repair(t, tag)
-            elif kind == _FINISH:
-                self.on_checkpoint_due(t, final=True)
-            elif kind == _PLANNED:
-                self.on_planned(t, tag)
-            elif kind == _GPU_ZERO:
-                self.on_gpu_zero(t)
-            elif kind == _GPU_BACK:
-                self.close(t)
-                self.resume(t)
-            else:  # _END
+            if kind == _END:
                 self.close(t, completed=True)
+                self.end_run(t)
                 led.useful += led.uncommitted_s  # compute pending at the horizon counts as useful
                 led.uncommitted_s = 0.0
                 break
+            self.dispatch(t, kind, tag)
             if self.state == _DONE:
                 end = t
                 break

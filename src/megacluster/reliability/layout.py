@@ -1,0 +1,316 @@
+"""The job's layouts: which numbers of replicas can run at each step, and the progress of one fixed layout.
+
+A synchronous job holds a fixed layout between restarts: ``R`` data-parallel replicas of ``replica_gpus``
+GPUs. At each step a layout fits when its GPUs are held (whole replicas of ``job_gpus``) and, with a power
+limit, when the power allotted carries them at the deepest cap; it then runs capped where the allotment is
+short of its uncapped draw. A :class:`LayoutProfile` integrates one layout's progress over the whole timeline
+(zero where it does not fit), so progress at an instant, the instant a FLOP count is reached and the next step
+where the layout stops fitting are exact. :class:`Layouts` chooses the layout at a restart (the power policy's
+number of replicas, within the GPUs held less the repair deficit) and finds the steps where the supply rises.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+from numpy.typing import NDArray
+
+from megacluster.reliability.jobdata import JobInputs
+from megacluster.units import SECONDS_PER_HOUR
+
+CACHED_PROFILES = 256
+"""Layout profiles kept (each holds a window of steps; least recently used ones are rebuilt). [-]"""
+
+WINDOW_STEPS = 2048
+"""Steps a layout profile integrates at first; it doubles forward when the job runs past it. [-]"""
+
+_BLOCK = 256
+"""Block length of the block maxima that find the next rise of the supply. [-]"""
+
+
+class LayoutProfile:
+    """One layout (``replicas``) over a window of steps that grows forward on demand: where it fits, its
+    progress (relative to the window's start: only differences are used), its capped time."""
+
+    def __init__(self, src: Layouts, replicas: int) -> None:
+        self.src = src
+        self.replicas = replicas
+        self.gpus = replicas * src.replica_gpus
+        self.k0 = 0
+        self.k1 = 0
+        self.cum = np.zeros(1)
+        self._zero = np.zeros(0, dtype=np.intp)
+        self._change = np.zeros(0, dtype=np.intp)
+
+    def _rates(self, ka: int, kb: int) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """Rate and fit of steps ``ka`` .. ``kb - 1``. [FLOP/s, -]"""
+        src = self.src
+        n_gpus = float(self.gpus)
+        tol = 1e-6 * max(n_gpus, 1.0)
+        fits = (src.full_gpus[ka:kb] >= self.gpus) & (src.fit_floor[ka:kb] >= n_gpus - tol)
+        if self.replicas <= 0:
+            fits[:] = False
+        if src.per_replica is not None:
+            rate = np.full(kb - ka, float(src.per_replica[min(self.replicas, src.per_replica.size - 1)]))
+        else:
+            rate = src.per_gpu[ka:kb] * n_gpus
+        capped = fits & (src.fit_uncapped[ka:kb] < n_gpus - tol)
+        if src.power is not None and capped.any():
+            idx = np.flatnonzero(capped)
+            rate[idx] *= src.power.factor_at(self.gpus, idx + ka)
+        rate[~fits] = 0.0
+        return rate, fits
+
+    def anchor(self, k: int) -> None:
+        """Make the window start at or before step ``k`` and hold it (call at the start of a phase)."""
+        if not self.k0 <= k < self.k1:
+            self._build(k, min(self.src.n, k + self.src.window))
+
+    def _build(self, ka: int, kb: int) -> None:
+        rate, fits = self._rates(ka, kb)
+        self.k0, self.k1 = ka, kb
+        self.cum = np.zeros(kb - ka + 1)
+        np.cumsum(rate * self.src.dt, out=self.cum[1:])
+        self._zero = np.flatnonzero(~fits) + ka
+        self._change = np.flatnonzero(fits[1:] != fits[:-1]) + 1 + ka
+        self._last_fits = bool(fits[-1]) if fits.size else False
+
+    def ensure(self, k: int) -> None:
+        """Grow the window forward to hold step ``k`` (it never moves back: progress stays comparable)."""
+        if k < self.k1 or self.k1 >= self.src.n:
+            return
+        kb = min(self.src.n, max(k + 1, self.k1 + (self.k1 - self.k0)))
+        rate, fits = self._rates(self.k1, kb)
+        more = self.cum[-1] + np.cumsum(rate * self.src.dt)
+        self.cum = np.concatenate((self.cum, more))
+        self._zero = np.concatenate((self._zero, np.flatnonzero(~fits) + self.k1))
+        edges = np.concatenate(([self._last_fits], fits))
+        self._change = np.concatenate((self._change, np.flatnonzero(edges[1:] != edges[:-1]) + self.k1))
+        self._last_fits = bool(fits[-1])
+        self.k1 = kb
+
+    @property
+    def end_step(self) -> int:
+        """First step past the window (``n`` once it reaches the horizon). [-]"""
+        return self.k1
+
+    def eff(self, k: int) -> int:
+        """GPUs running the job in step ``k`` (0 where the layout does not fit). [-]"""
+        return self.gpus if self.src.fits(self.gpus, k) else 0
+
+    def accept(self, k: int) -> float:
+        """Share of the full job's failure candidates in step ``k`` that hit this layout's GPUs. [-]"""
+        full = int(self.src.full_gpus[k])
+        eff = self.eff(k)
+        return eff / full if full > 0 and eff > 0 else 0.0
+
+    def rate(self, k: int) -> float:
+        """FLOP rate in step ``k``. [FLOP/s]"""
+        return self.src.rate_at(self.replicas, k)
+
+    def progress(self, t: float, k: int) -> float:
+        """FLOP done by ``t`` (in step ``k``) if computing throughout, from the window's start. [FLOP]"""
+        self.ensure(k)
+        j = k - self.k0
+        cum = self.cum
+        return float(cum[j] + (cum[j + 1] - cum[j]) * (t - self.src.edges[k]) / self.src.dt)
+
+    def progress_v(self, t: NDArray[np.float64], k: NDArray[np.intp]) -> NDArray[np.float64]:
+        """``progress`` for arrays of times and their steps. [FLOP]"""
+        if k.size:
+            self.ensure(int(k.max()))
+        j = k - self.k0
+        cum = self.cum
+        out: NDArray[np.float64] = cum[j] + (cum[j + 1] - cum[j]) * (t - self.src.edges[k]) / self.src.dt
+        return out
+
+    def time_of(self, value: float, t_from: float) -> float:
+        """First instant >= ``t_from`` in the window at which ``progress`` reaches ``value`` (inf if not in
+        the window). [s]"""
+        cum = self.cum
+        if value > cum[-1]:
+            return math.inf
+        j = int(cum.searchsorted(value, side="left")) - 1
+        if j < 0:
+            return t_from
+        j = min(j, cum.size - 2)
+        step = cum[j + 1] - cum[j]
+        t = float(self.src.edges[j + self.k0] + ((value - cum[j]) / step * self.src.dt if step > 0 else 0.0))
+        return max(t, t_from)
+
+    def capped_s(self, t0: float, t1: float) -> float:
+        """Time between ``t0`` and ``t1`` spent in steps where this layout runs capped. [s]"""
+        return self.src.capped_s(self.gpus, t0, t1)
+
+    def _next(self, runs: NDArray[np.intp], k: int) -> int | None:
+        j = int(runs.searchsorted(k))
+        return int(runs[j]) if j < runs.size else None
+
+    def next_zero_step(self, k: int) -> int | None:
+        """First step >= ``k`` in the window in which the layout does not fit, or None. [-]"""
+        if self.src.fit_to_end[k] >= self.gpus - 1e-6 * self.gpus:
+            return None  # fits to the horizon (the common case, asked at every phase)
+        self.ensure(k)
+        return self._next(self._zero, k)
+
+    def next_change_step(self, k: int) -> int | None:
+        """First step > ``k`` in the window where the running GPUs change, or None. [-]"""
+        if self.src.fit_to_end[k] >= self.gpus - 1e-6 * self.gpus:
+            return None  # fits from k to the horizon: nothing changes
+        self.ensure(k)
+        return self._next(self._change, k + 1)
+
+
+class Layouts:
+    """The layouts a job can run, step by step, and their profiles (built on demand, the recent ones kept)."""
+
+    def __init__(self, inputs: JobInputs) -> None:
+        rg = int(inputs.replica_gpus)
+        self.replica_gpus = rg
+        self.n = int(inputs.step_start_s.size)
+        self.dt = float(inputs.dt_s)
+        self.t0 = float(inputs.step_start_s[0])
+        self.edges = np.append(inputs.step_start_s, inputs.step_start_s[-1] + self.dt)
+        held = inputs.job_gpus
+        self.held = held
+        self.full_gpus = (held // rg) * rg
+        """GPUs of whole replicas held, per step (the failure candidates' base). [-]"""
+        self.per_gpu = np.where(held > 0, inputs.flop_rate / np.maximum(held, 1), 0.0)
+        self.per_replica = inputs.replica_flop_rate
+        self.power = inputs.power
+        self.cap_replicas = (
+            int(self.per_replica.size - 1) if self.per_replica is not None else int(held.max(initial=0) // rg)
+        )
+        """Replicas of the job at its full size. [-]"""
+        whole = self.full_gpus // rg
+        if self.power is not None:
+            floor, uncapped = self.power.gpus_that_fit()
+            most, prefer = self.power.replicas(rg)
+            self.fit_floor = np.asarray(floor, dtype=np.float64)
+            self.fit_uncapped = np.asarray(uncapped, dtype=np.float64)
+            most = np.minimum(np.asarray(most, dtype=np.int64), whole)
+            self.prefer = np.minimum(np.minimum(np.asarray(prefer, dtype=np.int64), most), self.cap_replicas)
+        else:
+            self.fit_floor = self.full_gpus.astype(np.float64)
+            self.fit_uncapped = self.fit_floor
+            self.prefer = np.minimum(whole, self.cap_replicas)
+        self.fit_to_end: list[float] = np.minimum.accumulate(
+            np.minimum(self.full_gpus, self.fit_floor)[::-1]
+        )[::-1].tolist()
+        """Most GPUs that fit at every step from each step to the horizon. [-]"""
+        look = max(round(inputs.config.layout_lookahead_h * SECONDS_PER_HOUR / self.dt), 1)
+        most_all = np.minimum(np.floor(self.fit_floor / rg + 1e-9).astype(np.int64), whole)
+        # [A] a layout that must stop within the look-ahead anyway (nothing fits at some step in it) runs as
+        # large as it fits now: waiting would only lose the compute up to the stop
+        ahead = forward_min(most_all, look)
+        self.prefer = np.where(ahead > 0, np.minimum(self.prefer, ahead), self.prefer)
+        self._positive = np.flatnonzero(self.prefer > 0)
+        rises = np.flatnonzero(self.prefer[1:] > self.prefer[:-1]) + 1
+        self._rises = rises
+        self._rise_value = self.prefer[rises]
+        self._last_rise = int(rises[-1]) if rises.size else -1
+        pad = (-rises.size) % _BLOCK
+        blocks = np.concatenate((self._rise_value, np.full(pad, -1, dtype=np.int64)))
+        self._rise_block_max = blocks.reshape(-1, _BLOCK).max(axis=1) if blocks.size else blocks
+        self._cache: OrderedDict[int, LayoutProfile] = OrderedDict()
+        self.window = WINDOW_STEPS
+
+    def step(self, t: float) -> int:
+        """The step holding instant ``t`` (clamped to the grid). [-]"""
+        k = int((t - self.t0) / self.dt)
+        return 0 if k < 0 else (self.n - 1 if k >= self.n else k)
+
+    def profile(self, replicas: int) -> LayoutProfile:
+        """The profile of a layout of ``replicas`` replicas."""
+        found = self._cache.get(replicas)
+        if found is None:
+            found = LayoutProfile(self, replicas)
+            self._cache[replicas] = found
+            if len(self._cache) > CACHED_PROFILES:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(replicas)
+        return found
+
+    def choose(self, k: int, deficit: int) -> int:
+        """Replicas to restart on in step ``k`` with ``deficit`` GPUs in repair beyond the spares: what the
+        power policy runs, within the whole replicas held less the deficit. [-]"""
+        avail = max(int(self.held[k]) - int(deficit), 0) // self.replica_gpus
+        return int(min(int(self.prefer[k]), avail))
+
+    def next_fit_step(self, k: int, deficit: int) -> int | None:
+        """First step >= ``k`` where some layout fits with ``deficit`` GPUs in repair, or None. [-]"""
+        pos = self._positive
+        j = int(pos.searchsorted(k))
+        if j >= pos.size:
+            return None
+        need = int(deficit) + self.replica_gpus
+        if self.held[pos[j]] >= need:
+            return int(pos[j])
+        later = np.flatnonzero(self.held[pos[j:]] >= need)
+        return int(pos[j + int(later[0])]) if later.size else None
+
+    def next_rise(self, k: int, replicas: int) -> int | None:
+        """First step > ``k`` where the supply rises to more than ``replicas`` replicas, or None. [-]"""
+        if k >= self._last_rise:
+            return None  # no rise after k (the common case once the build-out is done)
+        rises, values = self._rises, self._rise_value
+        j = int(rises.searchsorted(k, side="right"))
+        if j >= rises.size:
+            return None
+        end = min((j // _BLOCK + 1) * _BLOCK, rises.size)
+        hit = np.flatnonzero(values[j:end] > replicas)
+        if hit.size:
+            return int(rises[j + int(hit[0])])
+        later = np.flatnonzero(self._rise_block_max[j // _BLOCK + 1 :] > replicas)
+        if not later.size:
+            return None
+        b = j // _BLOCK + 1 + int(later[0])
+        hit = np.flatnonzero(values[b * _BLOCK : (b + 1) * _BLOCK] > replicas)
+        return int(rises[b * _BLOCK + int(hit[0])])
+
+    def rate_at(self, replicas: int, k: int) -> float:
+        """FLOP rate of a layout of ``replicas`` in step ``k`` (0 where it does not fit). [FLOP/s]"""
+        n = replicas * self.replica_gpus
+        tol = 1e-6 * max(n, 1)
+        if replicas <= 0 or self.full_gpus[k] < n or self.fit_floor[k] < n - tol:
+            return 0.0
+        if self.per_replica is not None:
+            base = float(self.per_replica[min(replicas, self.per_replica.size - 1)])
+        else:
+            base = float(self.per_gpu[k]) * n
+        if self.power is not None and self.fit_uncapped[k] < n - tol:
+            base *= float(self.power.factor_at(n, np.array([k], dtype=np.intp))[0])
+        return base
+
+    def fits(self, gpus: int, k: int) -> bool:
+        """Whether ``gpus`` running GPUs fit step ``k`` (held, and carried by the power at the deepest cap).
+        [-]"""
+        tol = 1e-6 * max(gpus, 1)
+        return gpus > 0 and self.full_gpus[k] >= gpus and self.fit_floor[k] >= gpus - tol
+
+    def capped_s(self, gpus: int, t0: float, t1: float) -> float:
+        """Time between ``t0`` and ``t1`` in steps where ``gpus`` running GPUs fit only capped. [s]"""
+        if self.power is None or t1 <= t0 or gpus <= 0:
+            return 0.0
+        tol = 1e-6 * max(gpus, 1)
+        ka, kb = int((t0 - self.t0) / self.dt), int((t1 - self.t0) / self.dt)
+        ka, kb = max(ka, 0), min(kb, self.n - 1)
+        k = np.arange(ka, kb + 1)
+        capped = (self.fit_uncapped[k] < gpus - tol) & (self.fit_floor[k] >= gpus - tol)
+        if not capped.any():
+            return 0.0
+        lo = np.maximum(self.edges[k], t0)
+        hi = np.minimum(self.edges[k + 1], t1)
+        return float(np.sum(np.where(capped, np.maximum(hi - lo, 0.0), 0.0)))
+
+
+def forward_min(values: NDArray[np.int64], steps: int) -> NDArray[np.int64]:
+    """Minimum of ``values`` over each step and the ``steps - 1`` after it (the last value repeats). [-]"""
+    if steps <= 1 or values.size == 0 or values.min() == values.max():
+        return values
+    padded = np.concatenate((values, np.full(steps - 1, values[-1])))
+    out: NDArray[np.int64] = np.lib.stride_tricks.sliding_window_view(padded, steps).min(axis=1)
+    return out
