@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
@@ -47,6 +48,7 @@ SENT: Counter[tuple[str, str, int]] = Counter()
 """(operation, method, status) of every request sent, for the coverage check below."""
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_api_matches_its_schema(case: Any) -> None:

@@ -279,6 +279,7 @@ def test_openapi_documents_errors_and_limits(client: TestClient) -> None:
 # --- two requests at the documented limits, under the memory cap ------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_requests_at_the_limit_stay_under_the_memory_cap() -> None:
     """The issue's request sent twice at once (1M GPUs, 2 days, 1 h steps, 1 interruption per GPU-hour)
     drove the workers to 9.7 GB. Now it is refused by its estimate (A); the largest job the estimate accepts

@@ -1,69 +1,91 @@
-"""Scenarios side by side: a key-figures table and overlaid charts, as ``compare.html`` + ``compare.json``.
+"""Scenarios side by side: a key-figures table with the differences against the first scenario, the compute
+race and overlaid charts, as ``compare.html`` + ``compare.json``.
 
-Built from each scenario's Results only (the catalog supplies the accelerators' peak FLOP/s).
+Scenarios with different horizons are compared over a common window by default — each scenario's first N
+days from its own start, N the shortest horizon — and the page says which window was used
+(:func:`choose_window`; ``megacluster compare --window own`` keeps each scenario's own horizon).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import html
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
-from plotly.colors import qualitative
-from plotly.subplots import make_subplots
-
-from megacluster.report.downsample import downsample
-from megacluster.report.figures import Chart, base_layout
+from megacluster.report.compare_charts import COMPARE_CHARTS, PER_COMPUTE, compare_charts
+from megacluster.report.intensity import JOB_SHARE_NOTE, job_intensity
+from megacluster.report.milestones import campus_of, milestones_for
 from megacluster.report.page import chart_block, page, table
 from megacluster.results.assemble import Results
 from megacluster.results.format import fmt
-from megacluster.results.keyfigures import key_figures, per_compute
+from megacluster.results.keyfigures import ROWS, key_figures
 from megacluster.results.writers import to_jsonable
 from megacluster.scenario.schema import Scenario
-from megacluster.units import SECONDS_PER_DAY
+
+__all__ = [
+    "COMPARE_CHARTS",
+    "CompareWindow",
+    "WindowChoice",
+    "choose_window",
+    "compare_data",
+    "compare_table",
+]
 
 SHARED_FILE_MODE = 0o644
 """Permissions of the written files: readable by others, like any file meant to be shared."""
 
-COMPARE_MAX_POINTS = 4000
-"""Most points per scenario and series in compare.html. [-]"""
 
-COMPARE_CHARTS = (
-    "compare-gpus",
-    "compare-compute",
-    "compare-flop",
-    "compare-flop-elapsed",
-    "compare-intensity",
-)
-"""Element ids of the comparison charts, in page order."""
+class CompareWindow(enum.StrEnum):
+    """Over which span scenarios with different horizons are compared."""
 
-_PER_COMPUTE = (
-    ("energy_mwh_per_1e24_flop", "Energy per 10²⁴ FLOP", "MWh"),
-    ("co2_t_per_1e24_flop", "CO2 per 10²⁴ FLOP", "t"),
-    ("nox_t_per_1e24_flop", "NOx per 10²⁴ FLOP", "t"),
-)
+    COMMON = "common"
+    """Each scenario's first N days from its own start, N the shortest horizon."""
+    OWN = "own"
+    """Each scenario over its own horizon (totals then cover different spans)."""
 
 
-def mean_peak_flop_s(scenario: Scenario) -> float:
-    """Dense peak of the fleet's accelerators at the training precision (BF16 without training),
-    averaged over the delivered GPUs. [FLOP/s per GPU]"""
-    precision = scenario.training.precision.value if scenario.training else "bf16"
-    total = 0.0
-    count = 0
-    for delivery in scenario.fleet:
-        accel = scenario.fleet_accelerator(delivery)
-        try:
-            peak = accel.peak_flop_s(precision)
-        except ValueError:
-            peak = accel.peak_flop_s("bf16")
-        total += peak * delivery.count
-        count += delivery.count
-    return total / count if count else 0.0
+@dataclass(frozen=True)
+class WindowChoice:
+    """The window used, the horizon to impose on every scenario (None: each its own) and the statement."""
+
+    choice: CompareWindow
+    days: float | None
+    statement: str
+
+
+def choose_window(
+    scenarios: Sequence[Scenario], choice: CompareWindow, days_given: float | None = None
+) -> WindowChoice:
+    """The comparison's window: ``days_given`` (the ``--days`` option) for all, else the shortest horizon
+    (``common``) or each scenario's own (``own``), stated in words. [-]"""
+    horizons = [s.simulation.horizon_days for s in scenarios]
+    listed = ", ".join(f"{s.name} {h:g} days" for s, h in zip(scenarios, horizons, strict=True))
+    if days_given is not None:
+        return WindowChoice(
+            choice, days_given, f"Every scenario over its first {days_given:g} days (--days)."
+        )
+    if len(set(horizons)) == 1:
+        text = f"Every scenario over its own horizon: {horizons[0]:g} days, the same for all."
+        return WindowChoice(choice, None, text)
+    shortest = min(range(len(scenarios)), key=lambda i: horizons[i])
+    days = horizons[shortest]
+    if choice is CompareWindow.OWN:
+        text = (
+            f"Each scenario over its own horizon ({listed}): totals cover different spans "
+            f"(--window common, the default, compares the first {days:g} days of each)."
+        )
+        return WindowChoice(choice, None, text)
+    text = (
+        f"Compared over a common window: each scenario's first {days:g} days from its own start (the "
+        f"shortest horizon, {scenarios[shortest].name}'s; their own: {listed}). --window own compares each "
+        "over its own horizon."
+    )
+    return WindowChoice(choice, days, text)
 
 
 def labels_for(results: Sequence[Results]) -> list[str]:
@@ -77,156 +99,132 @@ def labels_for(results: Sequence[Results]) -> list[str]:
     return out
 
 
-def _color(i: int) -> str:
-    palette = qualitative.D3
-    return palette[i % len(palette)]
+def _difference(first: Any, other: Any, spec: str) -> tuple[str, str, float | None, float | None]:
+    """Text and value of ``other - first`` and of the change in % of ``first`` (dates: days, no %). [-]"""
+    if isinstance(first, str) and isinstance(other, str):
+        try:
+            days = (dt.date.fromisoformat(other) - dt.date.fromisoformat(first)).days
+        except ValueError:
+            return "–", "–", None, None
+        return f"{days:+,d} d", "–", float(days), None
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (first, other))
+    if not numbers:
+        return "–", "–", None, None
+    diff = float(other) - float(first)
+    text = f"{diff * 100:+.1f} pp" if spec.endswith("%") else format(diff, "+" + (spec or ",.3g"))
+    pct = diff / abs(float(first)) if first else None
+    return text, ("–" if pct is None else f"{pct:+.1%}"), diff, pct
 
 
-def _series(results: Results) -> pd.DataFrame:
-    return downsample(results.timeseries, max_points=COMPARE_MAX_POINTS)
-
-
-def _intensity_figure(results: Sequence[Results], names: list[str]) -> go.Figure:
-    """Energy, CO2 and NOx per 10^24 model FLOP completed, one bar per scenario."""
-    intensity = make_subplots(
-        rows=1, cols=3, subplot_titles=[f"{label} [{unit}]" for _, label, unit in _PER_COMPUTE]
-    )
-    intensity.update_layout(
-        title={"text": "Energy and emissions per unit of compute", "x": 0.01},
-        template="plotly_white",
-        height=380,
-        showlegend=False,
-        margin={"l": 60, "r": 30, "t": 80, "b": 40},
-    )
-    ratios = [per_compute(r.summary) for r in results]
-    for col, (key, _, _) in enumerate(_PER_COMPUTE, start=1):
-        values = [np.nan if q[key] is None else q[key] for q in ratios]
-        intensity.add_trace(
-            go.Bar(x=names, y=values, marker_color=[_color(i) for i in range(len(names))], name=key),
-            row=1,
-            col=col,
-        )
-    return intensity
-
-
-def compare_charts(results: Sequence[Results]) -> list[Chart]:
-    """Overlaid charts: GPUs powered, compute online, FLOP accumulated (by date), energy and emissions
-    per unit of compute."""
-    names = labels_for(results)
-    series = [_series(r) for r in results]
-    elapsed_axis = {"xaxis": {"title": {"text": "days since the scenario's start"}}}
-    gpus = go.Figure(layout=base_layout("GPUs powered", "GPUs") | elapsed_axis)
-    compute = go.Figure(
-        layout=base_layout("Compute online (powered GPUs × dense peak)", "EFLOP/s") | elapsed_axis
-    )
-    flop = go.Figure(layout=base_layout("Model FLOP accumulated by date", "FLOP"))
-    flop_elapsed = go.Figure(
-        layout=base_layout("Model FLOP accumulated since the start", "FLOP") | elapsed_axis
-    )
-    for i, (name, r, ts) in enumerate(zip(names, results, series, strict=True)):
-        color = _color(i)
-        times = pd.to_datetime(ts["time"])
-        days = (
-            np.asarray((times - times.iloc[0]).dt.total_seconds() / SECONDS_PER_DAY)
-            if len(ts)
-            else np.zeros(0)
-        )
-        powered = np.asarray(ts.get("gpus_powered", pd.Series(np.zeros(len(ts)))), dtype=np.float64)
-        gpus.add_trace(go.Scatter(x=days, y=powered, name=name, mode="lines", line={"color": color}))
-        installed = ts.get("gpus_installed")
-        if installed is not None:
-            gpus.add_trace(
-                go.Scatter(
-                    x=days,
-                    y=np.asarray(installed, dtype=np.float64),
-                    name=f"{name} (installed)",
-                    mode="lines",
-                    line={"color": color, "dash": "dot", "width": 1},
-                )
-            )
-        eflops = powered * mean_peak_flop_s(r.scenario) / 1e18
-        compute.add_trace(go.Scatter(x=days, y=eflops, name=name, mode="lines", line={"color": color}))
-        cumulative = ts.get("cumulative_flop_p50", ts.get("cumulative_flop"))
-        if cumulative is not None:
-            flop.add_trace(
-                go.Scatter(
-                    x=ts["time"],
-                    y=np.asarray(cumulative, dtype=np.float64),
-                    name=name,
-                    mode="lines",
-                    line={"color": color},
-                )
-            )
-            flop_elapsed.add_trace(
-                go.Scatter(x=days, y=np.asarray(cumulative, dtype=np.float64), name=name, mode="lines")
-            )
-            flop_elapsed.data[-1].line = {"color": color}
-        target = r.summary.training.target_flop if r.summary.training is not None else None
-        if target is not None and len(ts):
-            dashed = {"color": color, "dash": "dash", "width": 1}
-            ends = [ts["time"].iloc[0], ts["time"].iloc[-1]]
-            flop.add_trace(
-                go.Scatter(x=ends, y=[target, target], name=f"{name} target", mode="lines", line=dashed)
-            )
-            flop_elapsed.add_trace(
-                go.Scatter(
-                    x=[0, days[-1]], y=[target, target], name=f"{name} target", mode="lines", line=dashed
-                )
-            )
-    intensity = _intensity_figure(results, names)
-    captions = (
-        "Powered GPUs (solid) and installed GPUs (dotted) of each scenario.",
-        "Powered GPUs times the fleet's mean dense peak FLOP/s at the training precision.",
-        "Cumulative model FLOP by calendar date (P50 across replicas when several); targets dashed.",
-        "The same, against days since each scenario's start.",
-        "Facility energy, CO2 and NOx divided by the model FLOP completed in the horizon.",
-    )
-    figures = (gpus, compute, flop, flop_elapsed, intensity)
-    return [Chart(cid, cap, fig) for cid, cap, fig in zip(COMPARE_CHARTS, captions, figures, strict=True)]
-
-
-def compare_table(results: Sequence[Results]) -> tuple[list[str], list[list[str]], list[dict[str, Any]]]:
-    """Header, text rows and JSON rows of the key figures of every scenario (union of the figures)."""
-    names = labels_for(results)
+def _figure_rows(results: Sequence[Results]) -> list[tuple[str, str, str, str, list[Any], list[str]]]:
+    """(key, label, unit, spec, values, texts) of every compared figure, in order. [-]"""
+    specs = {row.key: row.spec for row in ROWS}
+    rows: list[tuple[str, str, str, str, list[Any], list[str]]] = [
+        (
+            "start_date",
+            "Start",
+            "date",
+            "",
+            [r.summary.start_date for r in results],
+            [r.summary.start_date for r in results],
+        ),
+        (
+            "horizon_days",
+            "Horizon",
+            "days",
+            ",.0f",
+            [r.summary.horizon_days for r in results],
+            [fmt(r.summary.horizon_days, ",.1f") for r in results],
+        ),
+    ]
     per_scenario = [{f.key: f for f in key_figures(r.summary)} for r in results]
     order: list[str] = []
     for figs in per_scenario:
         order += [k for k in figs if k not in order]
-    rows: list[list[str]] = []
-    json_rows: list[dict[str, Any]] = []
     for key in order:
         first = next(figs[key] for figs in per_scenario if key in figs)
-        texts = [figs[key].text if key in figs else "–" for figs in per_scenario]
         values = [to_jsonable(figs[key].value) if key in figs else None for figs in per_scenario]
-        rows.append([first.label, *texts, first.unit])
-        json_rows.append({"key": key, "label": first.label, "unit": first.unit, "values": values})
-    ratios = [per_compute(r.summary) for r in results]
-    for key, label, unit in _PER_COMPUTE:
+        texts = [figs[key].text if key in figs else "–" for figs in per_scenario]
+        rows.append((key, first.label.strip(), first.unit, specs.get(key, ""), values, texts))
+    ratios = [job_intensity(r).per_yflop() for r in results]
+    for key, label, unit in PER_COMPUTE:
         values = [q[key] for q in ratios]
-        rows.append([label, *[fmt(v, ",.1f") for v in values], unit])
-        json_rows.append({"key": key, "label": label, "unit": unit, "values": values})
-    return ["figure", *names, "unit"], rows, json_rows
+        rows.append((key, label, unit, ",.1f", values, [fmt(v, ",.1f") for v in values]))
+    return rows
 
 
-def compare_data(results: Sequence[Results]) -> dict[str, Any]:
-    """compare.json: each scenario's summary and the key-figures table."""
+def compare_table(results: Sequence[Results]) -> tuple[list[str], list[list[str]], list[dict[str, Any]]]:
+    """Header, text rows and JSON rows: each figure for every scenario, then its difference (absolute and
+    in %) against the first scenario."""
+    names = labels_for(results)
+    header = ["figure", *names]
+    for name in names[1:]:
+        header += [f"Δ {name}", f"Δ% {name}"]
+    text_rows: list[list[str]] = []
+    json_rows: list[dict[str, Any]] = []
+    for key, label, unit, spec, values, texts in _figure_rows(results):
+        diffs = [_difference(values[0], v, spec) for v in values[1:]]
+        text_rows.append([label, *texts, *[t for d in diffs for t in d[:2]], unit])
+        json_rows.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "values": values,
+                "diff_vs_first": [None, *[d[2] for d in diffs]],
+                "diff_pct_vs_first": [None, *[d[3] for d in diffs]],
+            }
+        )
+    return [*header, "unit"], text_rows, json_rows
+
+
+def compare_data(results: Sequence[Results], window: WindowChoice | None = None) -> dict[str, Any]:
+    """compare.json: the window used, each scenario's summary and the key-figures table with differences."""
     _, _, rows = compare_table(results)
+    campuses = [c.id for r in results if (c := campus_of(r.scenario.name))]
     return {
+        "window": None
+        if window is None
+        else {"choice": window.choice.value, "days": window.days, "statement": window.statement},
+        "per_1e24_flop_convention": JOB_SHARE_NOTE,
         "scenarios": [
             {
                 "label": label,
                 "name": r.scenario.name,
                 "description": r.scenario.description.strip(),
                 "summary": to_jsonable(r.summary.model_dump(mode="json")),
-                "per_1e24_flop": per_compute(r.summary),
+                "per_1e24_flop": job_intensity(r).per_yflop(),
             }
             for label, r in zip(labels_for(results), results, strict=True)
         ],
         "key_figures": rows,
+        "milestones": [m.model_dump(mode="json") for m in milestones_for(campuses)],
     }
 
 
-def render_compare(results: Sequence[Results]) -> str:
+def _milestone_table(results: Sequence[Results]) -> str:
+    campuses = [c.id for r in results if (c := campus_of(r.scenario.name))]
+    rows = [
+        (
+            str(n),
+            m.when,
+            m.campus,
+            m.what + (" (planned)" if m.planned else ""),
+            f"[{m.tag.value}] {m.source}",
+        )
+        for n, m in enumerate(milestones_for(campuses), start=1)
+    ]
+    if not rows:
+        return ""
+    body = table(("#", "when", "campus", "milestone", "source"), rows, "milestones", numeric=(0,))
+    summary = (
+        f"Public milestones of these campuses ({len(rows)}; numbered on the compute-race chart where the "
+        "simulated window includes them; megacluster sources FILE SECTION prints a source)"
+    )
+    return f"<details><summary>{summary}</summary>{body}</details>\n"
+
+
+def render_compare(results: Sequence[Results], window: WindowChoice | None = None) -> str:
     """compare.html: one self-contained page comparing the scenarios."""
     if len(results) < 2:
         raise ValueError("compare needs at least two scenarios")
@@ -237,25 +235,33 @@ def render_compare(results: Sequence[Results]) -> str:
         span = f"{r.summary.start_date} + {r.summary.horizon_days:g} days"
         what = html.escape(r.scenario.description.strip())
         items.append(f"<li><b>{html.escape(name)}</b>: {what} ({html.escape(span)})</li>")
-    descriptions = "".join(items)
+    statement = window.statement if window is not None else ""
+    charts = compare_charts(results, names)
     body = [
         f"<h1>megacluster — {html.escape(' vs '.join(names))}</h1>",
-        f'<ul id="scenarios">{descriptions}</ul>',
+        f'<ul id="scenarios">{"".join(items)}</ul>',
+        f'<p class="outcome" id="window">{html.escape(statement)}</p>' if statement else "",
         "<h2>Key figures</h2>",
-        table(header, rows, "compare-figures", numeric=tuple(range(1, len(names) + 1))),
+        f'<p class="meta">Δ: each scenario minus the first ({html.escape(names[0])}); Δ%: that difference '
+        f"in % of the first; pp: percentage points. Per 10²⁴ FLOP: {html.escape(JOB_SHARE_NOTE)}.</p>",
+        '<div class="table-scroll">',
+        table(header, rows, "compare-figures", numeric=tuple(range(1, len(header) - 1))),
+        "</div>",
         "<h2>Charts</h2>",
-        *(chart_block(chart) for chart in compare_charts(results)),
+        chart_block(charts[0]),
+        _milestone_table(results),
+        *(chart_block(chart) for chart in charts[1:]),
     ]
-    return page(f"megacluster compare — {' vs '.join(names)}", "\n".join(body))
+    return page(f"megacluster compare — {' vs '.join(names)}", "\n".join(part for part in body if part))
 
 
-def write_compare(results: Sequence[Results], folder: Path) -> Path:
+def write_compare(results: Sequence[Results], folder: Path, window: WindowChoice | None = None) -> Path:
     """Write compare.json and compare.html into ``folder`` (a staging folder of
     :func:`megacluster.results.outdir.write_output`, which puts the whole folder in place atomically)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    text = render_compare(results)
-    data = json.dumps(to_jsonable(compare_data(results)), indent=2) + "\n"
+    text = render_compare(results, window)
+    data = json.dumps(to_jsonable(compare_data(results, window)), indent=2) + "\n"
     for name, content in (("compare.json", data), ("compare.html", text)):
         (folder / name).write_text(content, encoding="utf-8")
         (folder / name).chmod(SHARED_FILE_MODE)

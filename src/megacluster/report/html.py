@@ -1,72 +1,69 @@
-"""``report.html``: one self-contained page of a run — key figures, sources and every chart — that
-opens offline. Built from the Results only."""
+"""``report.html``: one self-contained page of a run that opens offline — the story first, then the key
+figures, the timeline of events, the charts (event markers on every time chart), the uncertainty and the
+sources. Built from the Results only.
+
+The page is the list :data:`SECTIONS`, in order; a module that adds a section writes a function
+``ReportContext -> str`` (see :mod:`megacluster.report.sections`) and adds one line here.
+"""
 
 from __future__ import annotations
 
-import html
+from collections.abc import Sequence
 
-from megacluster.report.downsample import downsample, step_seconds
-from megacluster.report.figures import report_charts
-from megacluster.report.page import chart_block, page, table, time_axis_block
-from megacluster.report.sources import scenario_sources
+from megacluster.report.costs import costs_section
+from megacluster.report.downsample import downsample
+from megacluster.report.jobsize import job_size_section
+from megacluster.report.markers import run_markers
+from megacluster.report.page import page
+from megacluster.report.sections import (
+    ReportContext,
+    Section,
+    charts_section,
+    header_section,
+    key_figures_section,
+    sources_section,
+    story_section,
+    timeline_section,
+    uncertainty_section,
+)
+from megacluster.report.swings import swings_section
+from megacluster.report.uncertainty import TornadoBar
 from megacluster.results.assemble import Results
-from megacluster.results.keyfigures import key_figures
-from megacluster.scenario.load import scenario_to_toml
+from megacluster.results.story import local_times
 
 REPORT_MAX_POINTS = 9000
 """Most points per series in the report: a year at hourly buckets (8,760) fits. [-]"""
 
-
-def _header(results: Results) -> str:
-    s = results.summary
-    scenario = results.scenario
-    meta = (
-        f"start {s.start_date}, {s.horizon_days:g} days, step {s.step_s:g} s, seed {s.seed}, "
-        f"{s.replicas} replica(s)"
-    )
-    return (
-        f"<h1>megacluster — {html.escape(scenario.name)}</h1>\n"
-        f'<p class="meta" id="run-meta">{html.escape(meta)}</p>\n'
-        f'<p id="scenario-description">{html.escape(scenario.description.strip())}</p>\n'
-    )
-
-
-def _sources(results: Results) -> str:
-    lines = scenario_sources(results.scenario)
-    items = "".join(
-        f"<li><b>{html.escape(line.entry)}</b> · {html.escape(line.field)}: {html.escape(line.source)}</li>"
-        for line in lines
-    )
-    toml = html.escape(scenario_to_toml(results.scenario))
-    return (
-        "<h2>Scenario and sources</h2>\n"
-        "<p>The scenario's own numbers are sourced in the comments of its TOML file (for a preset: "
-        "<code>megacluster show NAME</code>); the catalog numbers it uses come from:</p>\n"
-        f'<ul class="sources" id="sources">{items}</ul>\n'
-        f"<details><summary>Resolved scenario (TOML)</summary><pre>{toml}</pre></details>\n"
-    )
+SECTIONS: list[Section] = [
+    header_section,
+    story_section,
+    key_figures_section,
+    timeline_section,
+    charts_section,
+    job_size_section,
+    uncertainty_section,
+    swings_section,
+    costs_section,
+    # further sections (costs, power swings, …) go here, before the sources
+    sources_section,
+]
+"""The report's sections, in page order."""
 
 
-def render_report(results: Results) -> str:
+def report_context(
+    results: Results, max_points: int = REPORT_MAX_POINTS, tornado: Sequence[TornadoBar] = ()
+) -> ReportContext:
+    """The context the sections read: the series thinned to at most ``max_points`` time buckets (hourly or
+    coarser) with ``time`` in the site's local standard time, and the run's event markers. [-]"""
+    ts = downsample(results.timeseries, max_points=max_points)
+    ts["time"] = local_times(ts["time"], results.scenario.site.utc_offset_hours()).to_numpy()
+    return ReportContext(results=results, ts=ts, markers=tuple(run_markers(results)), tornado=tuple(tornado))
+
+
+def render_report(results: Results, tornado: Sequence[TornadoBar] = ()) -> str:
     """The HTML report of a run, as text: one file, Plotly inlined, series thinned to at most
-    ``REPORT_MAX_POINTS`` time buckets (hourly or coarser). [-]"""
-    ts = downsample(results.timeseries, max_points=REPORT_MAX_POINTS)
-    figures = key_figures(results.summary)
-    campus = [(f.label, f.text, f.unit) for f in figures if not f.key.startswith("training.")]
-    training = [(f.label, f.text, f.unit) for f in figures if f.key.startswith("training.")]
-    tables = table(("campus and power", "value", "unit"), campus, "key-figures-campus", numeric=(1,))
-    if training:
-        tables += table(("training run", "value", "unit"), training, "key-figures-training", numeric=(1,))
-    bucket = step_seconds(ts)
-    note = f"Charts show {bucket / 3600:g}-hour averages." if bucket >= 3600 else ""
-    body = [
-        _header(results),
-        "<h2>Key figures</h2>",
-        f'<div class="figure-tables" id="key-figures">{tables}</div>',
-        "<h2>Charts</h2>",
-        f'<p class="meta">{html.escape(note)}</p>',
-        time_axis_block("time-axis", ts["time"]),
-        *(chart_block(chart, ("time-axis", ts["time"])) for chart in report_charts(results, ts)),
-        _sources(results),
-    ]
-    return page(f"megacluster report — {results.scenario.name}", "\n".join(body))
+    ``REPORT_MAX_POINTS`` time buckets (hourly or coarser). ``tornado``: the bars of a sensitivity analysis of
+    the finish date, when one was run. [-]"""
+    ctx = report_context(results, tornado=tornado)
+    body = "\n".join(part for section in SECTIONS if (part := section(ctx)))
+    return page(f"megacluster report — {results.scenario.name}", body)

@@ -46,3 +46,11 @@ def scenario_sources(scenario: Scenario) -> list[SourceLine]:
         for field, source in entry.source.items():
             lines.append(SourceLine(f"{entry.name} ({entry.id})", field, source))
     return lines
+
+
+def grouped_sources(lines: list[SourceLine]) -> list[tuple[str, list[SourceLine]]]:
+    """The source lines grouped by catalog entry, in first-seen order."""
+    groups: dict[str, list[SourceLine]] = {}
+    for line in lines:
+        groups.setdefault(line.entry, []).append(line)
+    return list(groups.items())

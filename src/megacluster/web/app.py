@@ -236,6 +236,8 @@ def _simulate_route_options(limits: Limits) -> dict[str, Any]:
             "x-body-timeout-s": limits.body_timeout_s,
             "x-max-run-memory-bytes": limits.max_run_memory_bytes,
             "x-run-timeout-s": limits.run_timeout_s,
+            "x-max-horizon-days": limits.max_horizon_days,  # the dashboard picks a step that fits these
+            "x-max-steps": limits.max_steps,
         },
     }
 
