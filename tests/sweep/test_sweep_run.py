@@ -16,7 +16,7 @@ from sweep_fakes import CountingUnit, calls
 from megacluster.sweep import execute, plan_from_file
 from megacluster.sweep.store import PARTS
 
-pytestmark = pytest.mark.usefixtures("ray_local")
+pytestmark = [pytest.mark.usefixtures("ray_local"), pytest.mark.slow]
 
 GRID = """
 name = "grid"

@@ -48,7 +48,7 @@ def sweep(
         help="An existing Ray cluster (HOST:PORT, ray://HOST:PORT or 'auto'); default: local Ray",
     ),
     workers: int | None = typer.Option(
-        None, "--workers", metavar="N", help="Local Ray worker processes (default: all cores)"
+        None, "--workers", metavar="N", help="Local worker processes (default: all cores)"
     ),
     out: Path | None = typer.Option(
         None, "--out", metavar="DIR", help="Output folder (default sweeps/<name>/); reuse it to resume"

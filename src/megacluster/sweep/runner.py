@@ -1,4 +1,5 @@
-"""Running a sweep on Ray: a local instance by default, an existing cluster with ``address``.
+"""Running a sweep: on local processes when it is small and no cluster is named (Ray's start-up would be
+most of its wall time), else on Ray: a local instance, or an existing cluster with ``address``.
 
 The driver validates every point first, then submits one task per batch of replicas, writes each finished
 task's rows to its own file as it arrives (so a killed sweep loses only running tasks), and at the end merges
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +32,20 @@ from rich.progress import (
 from megacluster.errors import InputError
 from megacluster.results.outdir import OutputTarget, output_lock
 from megacluster.sweep import store
+from megacluster.sweep.local import local_results
 from megacluster.sweep.plan import SweepPlan, Task
 from megacluster.sweep.tables import results_table, summary_table
 from megacluster.sweep.work import ENGINE, UnitOfWork, error_rows, run_replicas
+
+LOCAL_MAX_TASKS = 64
+"""[A] Most tasks a sweep without ``--address`` runs on local processes; more go to a local Ray. A judgement:
+past it, Ray's start-up (~4-8 s idle, 34 s on a loaded 2-core machine; docs/replicas.md) is a small share of
+the sweep, and Ray brings its scheduler and its re-runs of lost workers. Either way the rows are the same
+(tests/sweep). [-]"""
+
+TASK_RETRIES = 2
+"""[A] Times Ray re-runs a task whose worker process or node died (a lost node's tasks run elsewhere);
+an exception raised by the simulation is never retried: it is recorded in the task's rows. [-]"""
 
 PROBE_TIMEOUT_S = 3.0
 """[A] How long to wait for a Ray cluster's address to answer before calling it unreachable. [s]"""
@@ -72,6 +85,7 @@ def _split_address(address: str) -> tuple[str, int]:
 
 def probe_address(address: str, timeout_s: float = PROBE_TIMEOUT_S) -> None:
     """InputError unless something listens at a Ray cluster's ``HOST:PORT`` (checked with a short timeout)."""
+    import_ray()  # a cluster is of no use without Ray here: say how to install it first
     if address == "auto":
         return
     host, port = _split_address(address)
@@ -111,7 +125,7 @@ def _probe_gcs(host: str, port: int, timeout_s: float) -> None:
 
 
 RAY_MISSING = (
-    "sweeps run on Ray, which is an optional extra: install it with "
+    "a sweep with --address or more than 64 tasks runs on Ray, which is an optional extra: install it with "
     "pip install 'megacluster[sweep]' (or, in a checkout, uv sync --extra sweep)"
 )
 
@@ -208,10 +222,12 @@ def _execute(
     tasks = plan.tasks(store.done_pairs(previous))
     console = console or Console(stderr=True)
     computed = 0
-    with ray_session(address, workers) if tasks else nullcontext():
+    on_ray = uses_ray(address, len(tasks))
+    with ray_session(address, workers) if tasks and on_ray else nullcontext():
         store.prepare(target, plan)
         if tasks:
-            computed = _run_tasks(plan, tasks, out_dir, unit, console)
+            answers = _ray_results(plan, tasks, unit) if on_ray else local_results(plan, tasks, unit, workers)
+            computed = _run_tasks(plan, tasks, answers, out_dir, console)
     rows = store.read_parts(out_dir)
     results = results_table(rows, plan.fields)
     summary = summary_table(results, plan.fields)
@@ -231,22 +247,23 @@ def _execute(
     )
 
 
-def _run_tasks(
-    plan: SweepPlan,
-    tasks: list[Task],
-    out_dir: Path,
-    unit: UnitOfWork,
-    console: Console,
-) -> int:
+def uses_ray(address: str | None, tasks: int) -> bool:
+    """Whether a sweep of ``tasks`` tasks runs on Ray: when a cluster is named, when this process is
+    already connected to Ray, or when it has more than :data:`LOCAL_MAX_TASKS` tasks. [-]"""
+    if address is not None or tasks > LOCAL_MAX_TASKS:
+        return True
+    ray = sys.modules.get("ray")
+    return bool(ray is not None and getattr(ray, "is_initialized", lambda: False)())
+
+
+def _ray_results(
+    plan: SweepPlan, tasks: list[Task], unit: UnitOfWork
+) -> Iterator[tuple[Task, list[dict[str, Any]]]]:
+    """Each task's rows as Ray finishes it (a task whose node was lost is re-run elsewhere first)."""
     import ray
 
     by_index = {p.index: p for p in plan.points}
-    remaining_per_point: dict[int, int] = {}
-    for task in tasks:
-        remaining_per_point[task.point] = remaining_per_point.get(task.point, 0) + 1
-    computed = 0
-    failures = 0
-    remote = ray.remote(num_cpus=1, max_retries=0)(run_replicas)
+    remote = ray.remote(num_cpus=1, max_retries=TASK_RETRIES, retry_exceptions=False)(run_replicas)
     unit_ref = ray.put(unit)
     scenario_refs: dict[int, Any] = {}
     pending: dict[Any, Task] = {}
@@ -258,23 +275,40 @@ def _run_tasks(
             unit_ref, scenario_refs[task.point], task.point, point.values, task.replicas, task.seeds
         )
         pending[ref] = task
+    while pending:
+        ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
+        for ref in ready:
+            task = pending.pop(ref)
+            point = by_index[task.point]
+            try:
+                rows = ray.get(ref)
+            except Exception as exc:  # the task died as a whole, retries spent: record it, go on
+                first = (str(exc).splitlines() or [""])[0]
+                message = f"task failed: {type(exc).__name__}: {first}"
+                rows = error_rows(task.point, point.values, task.replicas, task.seeds, message)
+            yield task, rows
+
+
+def _run_tasks(
+    plan: SweepPlan,
+    tasks: list[Task],
+    answers: Iterable[tuple[Task, list[dict[str, Any]]]],
+    out_dir: Path,
+    console: Console,
+) -> int:
+    """Write each task's rows as they arrive (one part file per task) under a progress bar. [-]"""
+    remaining_per_point: dict[int, int] = {}
+    for task in tasks:
+        remaining_per_point[task.point] = remaining_per_point.get(task.point, 0) + 1
+    computed = 0
+    failures = 0
     with _progress(console) as progress:
         bar = progress.add_task(plan.spec.name, total=len(remaining_per_point), failures=0)
-        while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
-            for ref in ready:
-                task = pending.pop(ref)
-                point = by_index[task.point]
-                try:
-                    rows = ray.get(ref)
-                except Exception as exc:  # the task died as a whole: record it, go on
-                    first = (str(exc).splitlines() or [""])[0]
-                    message = f"task failed: {type(exc).__name__}: {first}"
-                    rows = error_rows(task.point, point.values, task.replicas, task.seeds, message)
-                store.write_part(out_dir, task.point, task.replicas, rows)
-                computed += len(rows)
-                failures += sum(1 for r in rows if r.get("error"))
-                remaining_per_point[task.point] -= 1
-                finished_point = remaining_per_point[task.point] == 0
-                progress.update(bar, advance=1 if finished_point else 0, failures=failures)
+        for task, rows in answers:
+            store.write_part(out_dir, task.point, task.replicas, rows)
+            computed += len(rows)
+            failures += sum(1 for r in rows if r.get("error"))
+            remaining_per_point[task.point] -= 1
+            finished_point = remaining_per_point[task.point] == 0
+            progress.update(bar, advance=1 if finished_point else 0, failures=failures)
     return computed

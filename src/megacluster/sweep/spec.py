@@ -19,7 +19,8 @@ A sweep file is TOML::
     values = [8, 14, 20]
 
 or ``kind = "random"`` with ``samples = N`` and parameters given as ``min``/``max`` (``integer = true`` for
-whole numbers), drawn uniformly from a generator seeded by the sweep seed.
+whole numbers), drawn uniformly from a generator seeded by the sweep seed; ``kind = "latin_hypercube"`` or
+``"sobol"`` take the same keys and fill the ranges evenly (sweep/designs.py).
 """
 
 from __future__ import annotations
@@ -116,9 +117,10 @@ class GridDesign(_Frozen):
 
 
 class RandomDesign(_Frozen):
-    """``samples`` points drawn uniformly and independently in each parameter's range."""
+    """``samples`` points in the parameters' ranges: independent uniform draws (``random``), a Latin
+    hypercube or a scrambled Sobol sequence (``latin_hypercube``, ``sobol``: sweep/designs.py)."""
 
-    kind: Literal["random"]
+    kind: Literal["random", "latin_hypercube", "sobol"]
     samples: int = Field(ge=1, le=MAX_POINTS, description="Number of points")
     parameters: tuple[RangeParameter, ...] = Field(min_length=1)
 
@@ -133,6 +135,10 @@ class RandomDesign(_Frozen):
 
     def points(self, seed: int) -> list[dict[str, ScalarValue]]:
         """The sampled points; the same seed gives the same points."""
+        if self.kind != "random":
+            from megacluster.sweep.designs import scaled_points
+
+            return scaled_points(self.kind, self.parameters, self.samples, seed)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0x5EED,)))
         columns: list[list[ScalarValue]] = []
         for p in self.parameters:
@@ -224,7 +230,8 @@ def parse_sweep(data: Mapping[str, Any], label: str) -> SweepSpec:
     try:
         return SweepSpec.model_validate(dict(data))
     except ValidationError as exc:
-        raise input_error_from(exc, label, SweepSpec, frozenset({"grid", "random"})) from None
+        kinds = frozenset({"grid", "random", "latin_hypercube", "sobol"})
+        raise input_error_from(exc, label, SweepSpec, kinds) from None
 
 
 def load_sweep(path: str | Path) -> LoadedSweep:

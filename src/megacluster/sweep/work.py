@@ -50,7 +50,7 @@ def simulate_point(scenario: Scenario | Mapping[str, Any], seed: int) -> dict[st
     from megacluster.scenario.load import scenario_from_dict
 
     model = scenario if isinstance(scenario, Scenario) else scenario_from_dict(scenario, "sweep point")
-    results = simulate(model, seed=seed, replicas=1)
+    results = simulate(model, seed=seed, replicas=1, swings=False)  # the sub-second swings: per run, not here
     return flatten(results.summary.model_dump(mode="json"))
 
 
@@ -76,11 +76,8 @@ class EngineUnit:
 
         def one(seed: int) -> dict[str, Any]:
             (child,) = np.random.SeedSequence(seed).spawn(1)
-            return flatten(
-                prepared.results([prepared.replica(np.random.default_rng(child))], seed).summary.model_dump(
-                    mode="json"
-                )
-            )
+            run = prepared.replica(np.random.default_rng(child))
+            return flatten(prepared.results([run], seed, swings=False).summary.model_dump(mode="json"))
 
         return one
 

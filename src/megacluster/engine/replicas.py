@@ -1,0 +1,158 @@
+"""Running a scenario's Monte Carlo replicas: in this process, or in parallel on the local cores.
+
+Each replica has its own generator, spawned from the run's seed by replica number
+(``SeedSequence(seed).spawn(n)[i]``), so a replica's outcome does not depend on which worker ran it or in
+which order: the same seed gives the same results with 1 worker or 16 (tests/engine/test_replicas.py).
+
+Each replica is reduced to its digest (its summary figures, its cumulative FLOP, its events: 3.4 MB for
+the flagship at 5-minute steps) as soon as it finishes; only the first replica, whose arrays are the run's
+time series and whose power swings the report shows, is kept whole (41 MB for the flagship).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing.context import ForkContext, SpawnContext
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from megacluster.errors import InputError
+from megacluster.results.assemble import ReplicaDigest, digest_replica
+from megacluster.results.replica import ReplicaRun
+
+if TYPE_CHECKING:  # engine.simulate imports this module
+    from megacluster.engine.simulate import PreparedRun
+
+PARALLEL_MIN_REPLICAS = 4
+"""[A] Fewest replicas run on a pool: a forked pool costs a fraction of a second (4 short replicas: 0.3 s on
+2 workers against 0.4 s in one process, docs/replicas.md), and below 4 replicas the gain is small next to
+the shared set-up (~3.5-5 s for the flagship). [-]"""
+
+
+@dataclass(frozen=True)
+class ReplicaSet:
+    """The replicas of one run: the first one whole, every one as its digest (in replica order)."""
+
+    first: ReplicaRun
+    digests: tuple[ReplicaDigest, ...]
+
+
+def replica_generators(seed: int, replicas: int) -> list[np.random.Generator]:
+    """One independent generator per replica, spawned from the run's seed by replica number. [-]"""
+    return [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(replicas)]
+
+
+def auto_workers(replicas: int) -> int:
+    """Workers for ``replicas`` replicas when the caller does not say: the usable local cores, no more
+    than the replicas, and 1 (no pool) for fewer than :data:`PARALLEL_MIN_REPLICAS` or inside a worker
+    process (a pool's worker cannot start its own pool). [-]"""
+    if replicas < PARALLEL_MIN_REPLICAS or mp.current_process().daemon:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, replicas))
+
+
+def pool_context() -> ForkContext | SpawnContext:
+    """The start method of replica workers: 'fork' where the platform has it (see :func:`_run_pool`)."""
+    return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
+
+
+_WORKER_RUN: PreparedRun | None = None
+"""The prepared run of this worker process (set once by the pool's initialiser)."""
+
+
+def _init_worker(prepared: PreparedRun) -> None:
+    global _WORKER_RUN
+    _WORKER_RUN = prepared
+
+
+def _one(
+    prepared: PreparedRun, index: int, seed: int, replicas: int
+) -> tuple[ReplicaDigest, ReplicaRun | None]:
+    """Replica ``index`` of ``replicas``: its digest, and its whole run if it is the first."""
+    child = np.random.SeedSequence(seed).spawn(replicas)[index]
+    run = prepared.replica(np.random.default_rng(child))
+    return digest_replica(run, prepared.scenario, prepared.grid), (run if index == 0 else None)
+
+
+def _worker_one(index: int, seed: int, replicas: int) -> tuple[ReplicaDigest, ReplicaRun | None]:
+    if _WORKER_RUN is None:  # pragma: no cover - the initialiser always runs first
+        raise RuntimeError("replica worker started without its prepared run")
+    return _one(_WORKER_RUN, index, seed, replicas)
+
+
+def run_replicas(
+    prepared: PreparedRun,
+    seed: int,
+    replicas: int,
+    *,
+    workers: int | None = None,
+    on_replica: Callable[[], None] | None = None,
+) -> ReplicaSet:
+    """Run ``replicas`` replicas from ``seed`` on ``workers`` processes (None: :func:`auto_workers`).
+
+    ``on_replica`` is called in this process after each replica finishes, in whatever order they finish.
+    """
+    if replicas < 1:
+        raise InputError(None, "simulation.replicas", f"at least 1 replica (got {replicas})")
+    if workers is not None and workers < 1:
+        raise InputError(None, "workers", f"at least 1 worker (got {workers})")
+    n_workers = auto_workers(replicas) if workers is None else min(workers, replicas)
+    slots: list[ReplicaDigest | None] = [None] * replicas
+    first: ReplicaRun | None = None
+    if n_workers == 1:
+        for index, rng in enumerate(replica_generators(seed, replicas)):
+            run = prepared.replica(rng)
+            slots[index] = digest_replica(run, prepared.scenario, prepared.grid)
+            first = run if index == 0 else first
+            del run  # only the digest outlives the replica
+            if on_replica is not None:
+                on_replica()
+    else:
+        first = _run_pool(prepared, seed, replicas, n_workers, slots, on_replica)
+    if first is None or any(d is None for d in slots):  # pragma: no cover - every slot is filled above
+        raise RuntimeError("a replica produced no result")
+    return ReplicaSet(first=first, digests=tuple(d for d in slots if d is not None))
+
+
+def _run_pool(
+    prepared: PreparedRun,
+    seed: int,
+    replicas: int,
+    n_workers: int,
+    slots: list[ReplicaDigest | None],
+    on_replica: Callable[[], None] | None,
+) -> ReplicaRun | None:
+    """The replicas on a pool of ``n_workers`` processes. Fills ``slots``; returns the first replica's run.
+
+    Forked where the platform can (Linux): a forked worker starts with the prepared run already in its
+    memory, where a fresh one ('spawn', 'forkserver') re-imports the engine first: 4 short replicas on 2
+    workers took 0.3 s forked, 2.8 s with forkserver and 8.2 s with spawn (docs/replicas.md). The workers
+    only compute and send back; they take none of the caller's locks (a progress bar's thread keeps running
+    in the caller only).
+    """
+    first: ReplicaRun | None = None
+    with ProcessPoolExecutor(
+        max_workers=n_workers, mp_context=pool_context(), initializer=_init_worker, initargs=(prepared,)
+    ) as pool:
+        pending: dict[Future[tuple[ReplicaDigest, ReplicaRun | None]], int] = {
+            pool.submit(_worker_one, index, seed, replicas): index for index in range(replicas)
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                digest, run = future.result()
+                slots[index] = digest
+                first = run if run is not None else first
+                if on_replica is not None:
+                    on_replica()
+    return first

@@ -1,0 +1,79 @@
+"""The replica runner: the same seed gives the same results whatever the number of workers, and the
+lean path (each replica reduced to its digest) gives exactly what the old all-arrays path gave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from megacluster.engine.replicas import PARALLEL_MIN_REPLICAS, auto_workers, replica_generators, run_replicas
+from megacluster.engine.simulate import prepare, simulate
+from megacluster.errors import InputError
+from megacluster.results.assemble import Results
+from megacluster.scenario.load import load_scenario
+
+REPLICAS = 4
+
+
+def _same(a: Results, b: Results) -> None:
+    assert a.summary.model_dump(mode="json") == b.summary.model_dump(mode="json")
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    pd.testing.assert_frame_equal(a.events, b.events)
+
+
+@pytest.fixture(scope="module")
+def serial(small_scenario_path: Path) -> Results:
+    return simulate(load_scenario(small_scenario_path), seed=7, replicas=REPLICAS, workers=1, swings=False)
+
+
+def test_lean_path_equals_the_all_arrays_path(small_scenario_path: Path, serial: Results) -> None:
+    """Every replica kept whole and assembled at the end (the previous method) = digests as they finish."""
+    prepared = prepare(load_scenario(small_scenario_path))
+    runs = [prepared.replica(rng) for rng in replica_generators(7, REPLICAS)]
+    _same(prepared.results(runs, 7, swings=False), serial)
+
+
+def test_two_workers_give_the_same_results_as_one(small_scenario_path: Path, serial: Results) -> None:
+    ticks: list[int] = []
+    parallel = simulate(
+        load_scenario(small_scenario_path),
+        seed=7,
+        replicas=REPLICAS,
+        workers=2,
+        swings=False,
+        on_replica=lambda: ticks.append(1),
+    )
+    _same(parallel, serial)
+    assert len(ticks) == REPLICAS
+    assert parallel.events["replica"].nunique() <= REPLICAS
+
+
+def test_another_seed_gives_other_replicas(small_scenario_path: Path, serial: Results) -> None:
+    other = simulate(load_scenario(small_scenario_path), seed=8, replicas=REPLICAS, workers=1, swings=False)
+    bands = "cumulative_flop_p50"
+    same_bands = np.array_equal(other.timeseries[bands].to_numpy(), serial.timeseries[bands].to_numpy())
+    assert not same_bands or not other.events.equals(serial.events)
+
+
+def test_replica_bands_are_ordered(serial: Results) -> None:
+    ts = serial.timeseries
+    assert (ts["cumulative_flop_p10"] <= ts["cumulative_flop_p50"] + 1e-6).all()
+    assert (ts["cumulative_flop_p50"] <= ts["cumulative_flop_p90"] + 1e-6).all()
+    assert serial.summary.replicas == REPLICAS
+
+
+def test_auto_workers_uses_no_pool_for_few_replicas() -> None:
+    assert auto_workers(1) == 1
+    assert auto_workers(PARALLEL_MIN_REPLICAS - 1) == 1
+    assert 1 <= auto_workers(1000) <= 1000
+
+
+def test_bad_counts_are_input_errors(small_scenario_path: Path) -> None:
+    prepared = prepare(load_scenario(small_scenario_path))
+    with pytest.raises(InputError):
+        run_replicas(prepared, 0, 0)
+    with pytest.raises(InputError):
+        run_replicas(prepared, 0, 2, workers=0)
