@@ -13,11 +13,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
+    "bench_optimize.py",
     "bench_performance.py",
     "bench_plant.py",
     "bench_reliability.py",
+    "bench_replicas.py",
     "bench_scale.py",
     "bench_sweep.py",
+    "bench_sweep_executors.py",
+    "bench_swings.py",
 )
 
 

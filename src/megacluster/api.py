@@ -80,4 +80,10 @@ def simulate(scenario: Scenario, seed: int | None = None, replicas: int | None =
 
     check_work(estimate_work(scenario, replicas))
     raw = _simulate(scenario, seed=seed, replicas=replicas)
-    return Results(scenario=raw.scenario, summary=raw.summary, timeseries=raw.timeseries, events=raw.events)
+    return Results(
+        scenario=raw.scenario,
+        summary=raw.summary,
+        timeseries=raw.timeseries,
+        events=raw.events,
+        swings=raw.swings,
+    )

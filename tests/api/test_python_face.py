@@ -65,6 +65,7 @@ def test_bad_input_is_an_input_error() -> None:
         load_scenario("colossus-2024", {"simulation.horizon_days": -1})
 
 
+@pytest.mark.slow
 def test_the_notebook_example_runs() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "notebook.py")],
@@ -146,6 +147,7 @@ def _run_in_pty(args: list[str], cwd: Path) -> tuple[int, str]:
     return code, b"".join(chunks).decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_progress_on_a_terminal_and_not_elsewhere(tmp_path: Path) -> None:
     (tmp_path / "tiny.toml").write_text(TINY, encoding="utf-8")
     code, screen = _run_in_pty(["run", "tiny.toml"], tmp_path)

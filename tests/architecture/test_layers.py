@@ -14,7 +14,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "megacluster"
 
-MODEL_PACKAGES = ("fleet", "power", "cooling", "performance", "reliability")
+MODEL_PACKAGES = ("fleet", "power", "cooling", "performance", "reliability", "transients", "uncertainty")
 VIEWS_AND_ABOVE = (
     "megacluster.engine",
     "megacluster.results",

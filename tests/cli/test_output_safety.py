@@ -220,6 +220,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
 LONGER = ["--days", "60", "--step", "5min"]
 
 
+@pytest.mark.slow
 def test_two_runs_into_one_folder_one_wins_whole(home: Path) -> None:
     procs = [_cli("run", "tiny.toml", "--out", "same", *LONGER, cwd=home) for _ in range(2)]
     outcomes = [(p.wait(timeout=300), p.stderr.read().decode() if p.stderr else "") for p in procs]
@@ -232,6 +233,7 @@ def test_two_runs_into_one_folder_one_wins_whole(home: Path) -> None:
     assert sorted(p.name for p in home.iterdir() if p.name.startswith(".same")) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay_s", [0.3, 1.0, 2.0, 3.0])
 def test_a_killed_run_leaves_no_partial_folder(home: Path, delay_s: float) -> None:
     proc = _cli("run", "tiny.toml", "--out", "killed", *LONGER, cwd=home)

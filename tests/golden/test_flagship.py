@@ -17,6 +17,8 @@ import pytest
 from .golden_figures import flagship_figures
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden" / "colossus-2024.json"
+pytestmark = pytest.mark.slow
+
 REL = 2e-3
 """Relative tolerance of every pinned figure. [-]"""
 

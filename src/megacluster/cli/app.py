@@ -11,6 +11,7 @@ import typer
 
 from megacluster.cli.kit import (
     FORCE_HELP,
+    HEATWAVE_HELP,
     MAX_MEMORY_HELP,
     MAX_TIME_HELP,
     SET_HELP,
@@ -21,6 +22,7 @@ from megacluster.cli.kit import (
     simulation_overrides,
     work_limits,
 )
+from megacluster.cli.report import FORMAT_HELP, ImageFormat, check_format, run_output
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 """``-h`` as well as ``--help`` on every command."""
@@ -71,23 +73,35 @@ def run(
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     max_memory: str | None = typer.Option(None, "--max-memory", metavar="SIZE", help=MAX_MEMORY_HELP),
     max_time: str | None = typer.Option(None, "--max-time", metavar="DURATION", help=MAX_TIME_HELP),
+    image_format: ImageFormat | None = typer.Option(None, "--format", help=FORMAT_HELP),
+    efficiency: Path | None = typer.Option(
+        None, "--efficiency", metavar="FILE", help="Efficiency overlay from `megacluster calibrate`"
+    ),
+    heatwave: bool = typer.Option(False, "--heatwave", help=HEATWAVE_HELP),
+    fixed: bool = typer.Option(
+        False, "--fixed", "--median", help="Uncertain assumptions at their medians (the single-number run)"
+    ),
 ) -> None:
     """Simulate a scenario and write summary.json, timeseries.parquet, events.parquet, report.html."""
     from megacluster.engine.budget import check_work, estimate_work
     from megacluster.engine.simulate import simulate
     from megacluster.errors import InputError, with_file
-    from megacluster.report.html import render_report
     from megacluster.results.outdir import OutputKind, check_output, output_lock, write_output
     from megacluster.results.text import print_results
-    from megacluster.results.writers import to_jsonable, write_run_files
+    from megacluster.results.writers import to_jsonable
     from megacluster.scenario.load import load_scenario
 
+    check_format(image_format)
     memory_limit, time_limit = work_limits(max_memory, max_time)
     overrides = {
         **set_overrides(sets),
         **simulation_overrides(seed=seed, step=step, days=days, replicas=replicas),
+        **({"performance.efficiency": str(efficiency)} if efficiency is not None else {}),
+        **({"site.heatwave": True} if heatwave else {}),
     }
     scenario_model = load_scenario(scenario, overrides)
+    if fixed:  # every { dist = ... } field at its median (docs/uncertainty.md)
+        scenario_model = scenario_model.model_copy(update={"uncertain": ()})
     target = check_output(out, default=Path("runs") / scenario_model.name, kind=OutputKind.RUN, force=force)
     try:
         check_work(estimate_work(scenario_model), memory_limit, time_limit)
@@ -101,10 +115,7 @@ def run(
             except InputError as exc:
                 raise with_file(exc, scenario) from None
             bar.describe("writing the outputs")
-            write_output(
-                target,
-                lambda folder: write_run_files(results, folder, extra_files={"report.html": render_report}),
-            )
+            write_output(target, run_output(results, image_format))
     out_dir = out if out is not None else Path("runs") / scenario_model.name
     if as_json:
         print_json(to_jsonable(results.summary.model_dump(mode="json")))
@@ -152,13 +163,25 @@ def sources(
 
 def _register_commands() -> None:
     """The other command groups, one module each in this package."""
+    from megacluster.cli.optimize import register as optimize_commands
     from megacluster.cli.performance import register as performance_commands
     from megacluster.cli.power import register as power_commands
     from megacluster.cli.report import register as report_commands
     from megacluster.cli.sweep import register as sweep_commands
+    from megacluster.cli.swings import register as swings_commands
 
-    for register in (performance_commands, power_commands, report_commands, sweep_commands):
+    for register in (performance_commands, power_commands, report_commands, sweep_commands, swings_commands):
         register(app)
+    optimize_commands(app)
+    from megacluster.cli.race import register as race_commands
+
+    race_commands(app)
+    from megacluster.cli.restart_time import register as restart_time_commands
+
+    restart_time_commands(app)
+    from megacluster.cli.sensitivity import register as sensitivity_commands
+
+    sensitivity_commands(app)
 
 
 _register_commands()

@@ -93,6 +93,12 @@ def work_limits(max_memory: str | None, max_time: str | None) -> tuple[float | N
     return memory, seconds
 
 
+HEATWAVE_HELP = (
+    "Stress test: lay the site's sourced extreme heat event on the weather (Memphis: July 1980, 15 days "
+    "above 100 F, 108 F peak; [site] heatwave)"
+)
+"""Help of ``--heatwave`` (run and size)."""
+
 MAX_MEMORY_HELP = "Refuse runs estimated to need more memory, e.g. 20G (default: half the machine's)"
 MAX_TIME_HELP = "Refuse runs estimated to take longer, e.g. 2h (default: 24h)"
 FORCE_HELP = "Replace an earlier megacluster output in --out (never anything else)"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from megacluster.cli.kit import (
+    HEATWAVE_HELP,
     MAX_MEMORY_HELP,
     MAX_TIME_HELP,
     Progress,
@@ -89,6 +90,10 @@ def size(
     step: str | None = typer.Option(None, "--step", help="Time step, e.g. 5min, 1h"),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the forced outages"),
     reserve: int = typer.Option(1, "--reserve-units", min=0, max=20, help="Spinning reserve units (N+k)"),
+    n_plus_1: bool = typer.Option(
+        False, "--n-plus-1", help="Size with one grid transformer or feeder out ([power.interconnect])"
+    ),
+    heatwave: bool = typer.Option(False, "--heatwave", help=HEATWAVE_HELP),
     cooling: str | None = typer.Option(
         None, "--cooling", help="Cooling model: constant_pue, chiller_tower, chiller_air or dry_cooler"
     ),
@@ -105,6 +110,8 @@ def size(
     overrides = simulation_overrides(step=step, days=days, start=start)
     if cooling is not None:
         overrides["facility.cooling"] = cooling
+    if heatwave:
+        overrides["site.heatwave"] = True
     memory_limit, time_limit = work_limits(max_memory, max_time)
     sc = load_scenario(scenario, overrides)
     try:
@@ -125,10 +132,12 @@ def size(
                 battery_tradeoffs=battery,
                 seed=seed,
                 reserve_units=reserve,
+                n_plus_1=n_plus_1,
                 on_run=bar.advance,
             )
     except ValueError as exc:
-        raise InputError(None, "--unit" if unit else None, str(exc)) from None
+        field = "--n-plus-1" if "interconnect" in str(exc) else "--unit" if unit else None
+        raise InputError(scenario, field, str(exc)) from None
     if as_json:
         print_json(result.to_dict())
         return
@@ -149,26 +158,44 @@ def _print_sizing(scenario_name: str, result: SizingResult) -> None:
         f"grid up to {result.grid_peak_mw:,.1f} MW; "
         f"one {result.unit} gives {result.derated_unit_mw:.2f} MW there ({result.unit_rating_mw:g} MW ISO)."
     )
+    conditions = [
+        f"air permit of the units: {result.permit}" if result.permit else "no air permit on the units",
+        "N+1: one grid transformer or feeder out" if result.n_plus_1 else "grid at full strength",
+        f"heat wave: {result.heatwave}" if result.heatwave else "typical weather",
+    ]
+    console.print("Sized with " + "; ".join(conditions) + ".")
     table = Table(
-        "generators", "battery MWh", "CO2 t/yr (grid+gen)", "NOx t/yr", "operating USD/yr", "capex USD"
+        "generators",
+        "battery MWh",
+        "CO2 t/yr (grid loc.+gen)",
+        "NOx t/yr",
+        "worst 12-mo NOx t",
+        "worst 12-mo starts",
+        "N-1 h at risk",
+        "operating USD/yr",
+        "capex USD",
     )
-    points = [p for p in (result.best, *result.battery_tradeoffs) if p is not None]
-    for p in points:
+    for p in (q for q in (result.best, *result.battery_tradeoffs) if q is not None):
         if not p.feasible:
-            table.add_row(str(p.generators), f"> {p.battery_mwh:,.0f}", "-", "-", "-", "not feasible")
+            table.add_row(str(p.generators), f"> {p.battery_mwh:,.0f}", *["-"] * 6, "not feasible")
             continue
         per = p.summary["per_year"]
-        capex = sum(p.summary["capex_usd"].values())
+        worst = {lim["kind"]: lim["worst"] for lim in p.summary.get("permit_limits", [])}
         table.add_row(
             str(p.generators),
             f"{p.battery_mwh:,.0f}",
             f"{per['co2_t']:,.0f}",
             f"{per['nox_t']:,.1f}",
+            f"{worst['nox_t']:,.1f}" if "nox_t" in worst else "-",
+            f"{worst['starts']:,.0f}" if "starts" in worst else "-",
+            f"{p.summary.get('n_minus_1_hours_at_risk', 0.0):,.1f}",
             f"{per['operating_cost_usd']:,.0f}",
-            f"{capex:,.0f}",
+            f"{sum(p.summary['capex_usd'].values()):,.0f}",
         )
     if result.best is None:
-        console.print(f"No count up to {MAX_UNITS:,} {result.unit} units keeps every GPU powered.")
+        console.print(f"No count up to {MAX_UNITS:,} {result.unit} units meets every limit:")
+        for limit in result.limits:
+            console.print(f"  - {limit}")
     else:
         console.print(table)
     console.print(f"({result.evaluations} plant simulations, bisection over whole units)")

@@ -12,11 +12,15 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster.engine.fleets import build_fleets
+from megacluster.engine.jobpower import failure_exposure, job_inputs
+from megacluster.engine.replicas import run_replicas
+from megacluster.engine.site import plant_site
+from megacluster.engine.swings import with_swings
 from megacluster.engine.training import JobThroughput, job_throughput
 from megacluster.errors import InputError
 from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
-from megacluster.reliability.job import JobInputs, run_job
-from megacluster.results.assemble import JobSetup, Results, assemble
+from megacluster.reliability.job import run_job
+from megacluster.results.assemble import JobSetup, Results, assemble, assemble_digests
 from megacluster.results.replica import ReplicaRun
 from megacluster.scenario.schema import Scenario
 from megacluster.units import TimeGrid
@@ -52,6 +56,7 @@ def simulate_replica(
 ) -> ReplicaRun:
     """One replica: the plant step by step, then the training job on the GPUs the plant powers."""
     replica_gpus = perf.replica_gpus if perf is not None else min(f.server.gpus_per_server for f in fleets)
+    site = plant_site(scenario, grid.times, perf)
     plant = simulate_plant(
         scenario.power,
         scenario.facility,
@@ -61,29 +66,21 @@ def simulate_replica(
         fleets,
         replica_gpus,
         rng,
+        weather=site.weather,
+        region=site.region,
+        draw=site.draw,
+        exposure_per_gpu=failure_exposure(scenario, perf),
     )
     job_gpus = job_gpus_over_time(scenario, grid, fleets, plant, replica_gpus)
     job = None
+    allotment = None
     if scenario.training is not None and perf is not None:
-        rate = perf.model_flop_per_s_at(job_gpus) * np.asarray(plant.throughput_factor, dtype=np.float64)
-        start_s = grid.seconds_at(scenario.training.start or scenario.simulation.start)
-        job = run_job(
-            JobInputs(
-                step_start_s=grid.start_s,
-                dt_s=grid.dt_s,
-                flop_rate=rate,
-                job_gpus=job_gpus,
-                replica_gpus=replica_gpus,
-                target_flop=scenario.training.flop_target(),
-                start_s=max(0.0, start_s),
-                config=scenario.reliability,
-                checkpoint_bytes=perf.checkpoint_bytes,
-            ),
-            rng,
-        )
-        if job.finished and job.finish_s is not None:
-            job_gpus = np.where(grid.start_s >= job.finish_s, 0, job_gpus)
-    return ReplicaRun(plant=plant, job_gpus=job_gpus, job=job)
+        inputs, allotment = job_inputs(scenario, grid, fleets, plant, perf)
+        job = run_job(inputs, rng)
+        job_gpus = job.layout_replicas * replica_gpus  # the layout in force: it changes only at restarts
+    return ReplicaRun(
+        plant=plant, job_gpus=job_gpus, job=job, allotment=allotment, replica_gpus=replica_gpus if job else 0
+    )
 
 
 @dataclass(frozen=True)
@@ -100,9 +97,11 @@ class PreparedRun:
         """One Monte Carlo replica with its own generator."""
         return simulate_replica(self.scenario, self.grid, self.fleets, self.perf, rng)
 
-    def results(self, runs: list[ReplicaRun], seed: int) -> Results:
-        """The Results of these replicas (figures are medians across them)."""
-        return assemble(self.scenario, self.grid, runs, seed, self.job)
+    def results(self, runs: list[ReplicaRun], seed: int, swings: bool = True) -> Results:
+        """The Results of these replicas (figures are medians across them; the power swings, unless
+        ``swings`` is False, are the first replica's)."""
+        results = assemble(self.scenario, self.grid, runs, seed, self.job)
+        return with_swings(results, self.scenario, self.grid, self.perf, runs) if swings else results
 
 
 def prepare(scenario: Scenario) -> PreparedRun:
@@ -135,17 +134,27 @@ def simulate(
     replicas: int | None = None,
     *,
     on_replica: Callable[[], None] | None = None,
+    swings: bool = True,
+    workers: int | None = None,
 ) -> Results:
     """Simulate a scenario: every replica from one seed; the same seed gives the same results.
 
-    ``on_replica`` is called after each replica (a progress bar's hook; it cannot change the results).
+    ``on_replica`` is called after each replica (a progress bar's hook; it cannot change the results);
+    ``swings=False`` leaves out the sub-second power swings (~0.5-1 s a run; sweeps skip them);
+    ``workers`` local processes run the replicas (None: the local cores from 4 replicas on, see
+    engine/replicas.py; the results do not depend on it).
+    With uncertain fields (``scenario.uncertain``) and several replicas, each replica samples them (a Latin
+    hypercube); one replica runs their medians, the ``--fixed`` run.
     """
     seed = scenario.simulation.seed if seed is None else seed
     replicas = scenario.simulation.replicas if replicas is None else replicas
+    if scenario.uncertain and replicas > 1:  # one Latin-hypercube sample per replica (engine/uncertain.py)
+        from megacluster.engine.uncertain import simulate_uncertain
+
+        return simulate_uncertain(
+            scenario, seed, replicas, on_replica=on_replica, swings=swings, workers=workers
+        )
     prepared = prepare(scenario)
-    runs = []
-    for child in np.random.SeedSequence(seed).spawn(replicas):
-        runs.append(prepared.replica(np.random.default_rng(child)))
-        if on_replica is not None:
-            on_replica()
-    return prepared.results(runs, seed)
+    done = run_replicas(prepared, seed, replicas, workers=workers, on_replica=on_replica)
+    results = assemble_digests(scenario, prepared.grid, done.first, done.digests, seed, prepared.job)
+    return with_swings(results, scenario, prepared.grid, prepared.perf, [done.first]) if swings else results

@@ -6,20 +6,27 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from megacluster._version import __version__
 from megacluster.performance.layout import ParallelLayout
 from megacluster.power.totals import plant_totals
+from megacluster.reliability.restart import PART_NAMES
+from megacluster.results.costs import tco_tree
+from megacluster.results.jobtree import job_event_frame, job_extras
 from megacluster.results.replica import ReplicaRun
 from megacluster.results.story import power_story_lines
 from megacluster.results.summary import Summary
 from megacluster.scenario.load import scenario_to_toml
 from megacluster.scenario.schema import Scenario
 from megacluster.units import SECONDS_PER_DAY, SECONDS_PER_HOUR, TimeGrid
+
+if TYPE_CHECKING:
+    from megacluster.transients.summary import SwingAnalysis
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,8 @@ class Results:
     summary: Summary
     timeseries: pd.DataFrame
     events: pd.DataFrame
+    swings: SwingAnalysis | None = None
+    """The representative sub-second windows of the power swings (None without a planned job)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ def _training_tree(run: ReplicaRun, scenario: Scenario) -> dict[str, Any] | None
         "job_gpus_mean_while_held": float(np.mean(run.job_gpus[run.job_gpus > 0]))
         if run.job_gpus.any()
         else 0.0,
+        **job_extras(run),
     }
 
 
@@ -128,16 +138,18 @@ def utc_times(local: Any, utc_offset_h: float) -> pd.DatetimeIndex:
 
 
 def _timeseries(
-    run: ReplicaRun, runs: Sequence[ReplicaRun], grid: TimeGrid, utc_offset_h: float
+    run: ReplicaRun, digests: Sequence[ReplicaDigest], grid: TimeGrid, utc_offset_h: float
 ) -> pd.DataFrame:
     p = run.plant
     columns: dict[str, Any] = {"time": utc_times(grid.times, utc_offset_h)}
     columns.update(p.columns())
     columns["job_gpus"] = run.job_gpus
+    if run.job is not None and len(run.job.running_replicas) == grid.n:
+        columns["job_running_gpus"] = run.job.running_replicas * run.replica_gpus
     if run.job is not None:
         columns["cumulative_flop"] = np.asarray(run.job.cumulative_flop, dtype=np.float64)
-        if len(runs) > 1:
-            stack = np.vstack([np.asarray(r.job.cumulative_flop) for r in runs if r.job is not None])
+        if len(digests) > 1:
+            stack = np.vstack([d.cumulative_flop for d in digests if d.cumulative_flop is not None])
             for q in (10, 50, 90):
                 columns[f"cumulative_flop_p{q}"] = np.percentile(stack, q, axis=0)
     else:
@@ -145,14 +157,13 @@ def _timeseries(
     return pd.DataFrame(columns)
 
 
-def _events(runs: Sequence[ReplicaRun], grid: TimeGrid, utc_offset_h: float) -> pd.DataFrame:
+def _events(digests: Sequence[ReplicaDigest], grid: TimeGrid, utc_offset_h: float) -> pd.DataFrame:
     frames = []
     origin = utc_times([pd.Timestamp(grid.start)], utc_offset_h)[0]
-    for i, run in enumerate(runs):
-        if run.job is None:
+    for i, digest in enumerate(digests):
+        if digest.events is None:
             continue
-        ev = {k: np.asarray(v) for k, v in run.job.events.items()}
-        frame = pd.DataFrame(ev)
+        frame = digest.events.copy()
         frame.insert(0, "replica", i)
         if "time_s" in frame:
             frame.insert(1, "time", origin + pd.to_timedelta(frame["time_s"], unit="s"))
@@ -167,6 +178,10 @@ def _events(runs: Sequence[ReplicaRun], grid: TimeGrid, utc_offset_h: float) -> 
                 "cause": [],
                 "gpus_affected": [],
                 "work_lost_s": [],
+                "replicas": [],
+                "blast": [],
+                "restart_s": [],
+                **{name: [] for name in PART_NAMES},
             }
         )
     return pd.concat(frames, ignore_index=True)
@@ -193,6 +208,32 @@ def _training_bands(per_replica: Sequence[dict[str, Any]], grid: TimeGrid) -> di
     return out
 
 
+@dataclass(frozen=True)
+class ReplicaDigest:
+    """One replica reduced to what the results keep of every replica (a few MB at most; the full arrays
+    are kept only for the representative replica)."""
+
+    tree: dict[str, Any]
+    """The replica's own summary figures (plant, costs, training), before the medians."""
+    cumulative_flop: npt.NDArray[np.float64] | None
+    """The job's cumulative FLOP at each step, for the P10/P50/P90 bands (None without a job). [FLOP]"""
+    events: pd.DataFrame | None
+    """The job's interruptions (None without a job)."""
+
+
+def digest_replica(run: ReplicaRun, scenario: Scenario, grid: TimeGrid) -> ReplicaDigest:
+    """Reduce one replica to its digest as soon as it finishes (what :func:`assemble_digests` needs)."""
+    tree = _plant_tree(run)
+    tree["tco"] = tco_tree(run, scenario, grid)
+    training = _training_tree(run, scenario)
+    if training is not None:
+        tree["training"] = training
+    if run.job is None:
+        return ReplicaDigest(tree=tree, cumulative_flop=None, events=None)
+    flop = np.asarray(run.job.cumulative_flop, dtype=np.float64)
+    return ReplicaDigest(tree=tree, cumulative_flop=flop, events=job_event_frame(run.job))
+
+
 def assemble(
     scenario: Scenario,
     grid: TimeGrid,
@@ -201,13 +242,21 @@ def assemble(
     job: JobSetup,
 ) -> Results:
     """Build the Results of a run from its replicas (figures are medians across replicas)."""
-    per_replica = []
-    for run in runs:
-        tree = _plant_tree(run)
-        training = _training_tree(run, scenario)
-        if training is not None:
-            tree["training"] = training
-        per_replica.append(tree)
+    digests = [digest_replica(run, scenario, grid) for run in runs]
+    return assemble_digests(scenario, grid, runs[0], digests, seed, job)
+
+
+def assemble_digests(
+    scenario: Scenario,
+    grid: TimeGrid,
+    representative: ReplicaRun,
+    digests: Sequence[ReplicaDigest],
+    seed: int,
+    job: JobSetup,
+) -> Results:
+    """The Results from every replica's digest, in replica order, and the representative replica's full
+    run (the first one: its arrays are the time series). Figures are medians across replicas."""
+    per_replica = [d.tree for d in digests]
     tree = _median_tree(per_replica)
     if "training" in tree:
         tree["training"].update(_training_bands(per_replica, grid))
@@ -220,18 +269,18 @@ def assemble(
         scenario=scenario.name,
         scenario_sha256=hashlib.sha256(scenario_to_toml(scenario).encode("utf-8")).hexdigest(),
         seed=seed,
-        replicas=len(runs),
+        replicas=len(digests),
         horizon_days=grid.horizon_s / SECONDS_PER_DAY,
         start_date=grid.start.isoformat(),
         step_s=grid.dt_s,
     )
     summary = Summary.model_validate(tree)
     offset_h = scenario.site.utc_offset_hours()
-    timeseries = _timeseries(runs[0], runs, grid, offset_h)
+    timeseries = _timeseries(representative, digests, grid, offset_h)
     lines = power_story_lines(summary, timeseries, offset_h)
     summary = summary.model_copy(
         update={"power_story": summary.power_story.model_copy(update={"lines": tuple(lines)})}
     )
     return Results(
-        scenario=scenario, summary=summary, timeseries=timeseries, events=_events(runs, grid, offset_h)
+        scenario=scenario, summary=summary, timeseries=timeseries, events=_events(digests, grid, offset_h)
     )

@@ -16,12 +16,14 @@ TIMESERIES_COLUMNS: dict[str, tuple[str, str]] = {
         "Start of the step (timezone-aware, UTC; the simulation clock is the site's local standard time)",
     ),
     "ambient_c": ("°C", "Ambient dry-bulb temperature"),
+    "wetbulb_c": ("°C", "Ambient wet-bulb temperature (psychrolib, from the dry-bulb and dew point)"),
     "gpus_installed": ("GPUs", "GPUs installed (racks online)"),
     "gpus_powered": ("GPUs", "GPUs the supply and cooling keep running"),
     "gpu_power_cap_fraction": ("-", "GPU power cap as a fraction of TDP (1 = uncapped)"),
     "throughput_factor": ("-", "Training throughput per powered GPU relative to uncapped"),
     "it_power_mw": ("MW", "IT power (servers, network, storage)"),
-    "facility_power_mw": ("MW", "Facility power served (IT + cooling + losses)"),
+    "facility_power_mw": ("MW", "Facility power served (IT + cooling + losses), at the GPUs' mean draw"),
+    "facility_peak_mw": ("MW", "Facility power at the GPUs' peak (compute-phase) draw: what supply carried"),
     "pue": ("-", "Facility power / IT power"),
     "grid_mw": ("MW", "Power drawn from the grid"),
     "generators_mw": ("MW", "Power from on-site generators"),
@@ -32,12 +34,16 @@ TIMESERIES_COLUMNS: dict[str, tuple[str, str]] = {
     "unserved_mw": ("MW", "Demand of installed GPUs left unserved"),
     "supply_capacity_mw": ("MW", "Grid capacity + battery discharge limit + available generator capacity"),
     "fuel_mmbtu": ("MMBtu per step", "Generator fuel burnt in the step (HHV)"),
-    "co2_t": ("t per step", "CO2 of the step: grid energy at its carbon intensity + fuel burnt on site"),
+    "co2_t": (
+        "t per step",
+        "CO2 of the step: grid energy at its location-based carbon intensity + fuel burnt on site",
+    ),
     "nox_t": ("t per step", "NOx of on-site generation in the step"),
-    "water_m3": ("m3 per step", "Cooling water consumed in the step"),
+    "water_m3": ("m3 per step", "Cooling-tower make-up water in the step (evaporation + drift + blowdown)"),
     "cost_usd": ("USD per step", "Grid energy and fuel cost of the step (no capital costs)"),
     "curtailed": ("bool", "GPUs capped or switched off, or demand unserved, in the step"),
-    "job_gpus": ("GPUs", "GPUs the training job holds"),
+    "job_gpus": ("GPUs", "GPUs of the training job's layout at the step's end (changes only at restarts)"),
+    "job_running_gpus": ("GPUs", "GPUs computing for the training job at the step's end (0: restarting)"),
     "cumulative_flop": ("FLOP", "Model FLOP committed by the end of the step (first replica)"),
     "cumulative_flop_p10": ("FLOP", "P10 across replicas of cumulative_flop (with replicas)"),
     "cumulative_flop_p50": ("FLOP", "P50 across replicas of cumulative_flop (with replicas)"),
@@ -49,10 +55,38 @@ EVENTS_COLUMNS: dict[str, tuple[str, str]] = {
     "replica": ("-", "Monte Carlo replica"),
     "time": ("UTC", "When it happened (timezone-aware, UTC)"),
     "time_s": ("s", "When it happened, seconds since the simulation start"),
-    "kind": ("enum", "reliability.kinds.EventKind: failure, planned, repair_done, suspend, finish"),
-    "cause": ("enum", "reliability.kinds.Cause: a failure cause id, planned_maintenance, no_gpus or ''"),
-    "gpus_affected": ("GPUs", "GPUs pulled for repair, returned by a repair, or running at a planned stop"),
+    "kind": (
+        "enum",
+        "reliability.kinds.EventKind: failure, planned, repair_done, suspend, finish, power (a stop: "
+        "the power "
+        "no longer carried the layout), grow (a planned restart onto more replicas), restart (one row per "
+        "restart, with its parts)",
+    ),
+    "cause": (
+        "enum",
+        "reliability.kinds.Cause: a failure cause id, site_power, planned_maintenance, "
+        "power_shortfall, grow, "
+        "no_gpus or ''; on a restart row, what triggered it",
+    ),
+    "gpus_affected": (
+        "GPUs",
+        "GPUs pulled for repair, returned by a repair, running at a planned or power stop, or the GPUs a "
+        "restart restarts on",
+    ),
     "work_lost_s": ("s", "Compute rolled back to the last checkpoint"),
+    "replicas": (
+        "replicas",
+        "Data-parallel replicas a restart (or a power or grow stop) restarts on, else the layout in force",
+    ),
+    "blast": ("enum", "reliability.kinds.BlastRadius of a failure: node, rack, leaf, spine, job (else '')"),
+    "restart_s": ("s", "A restart row's whole restart (0 on other rows)"),
+    "detect_s": ("s", "Restart part: failure detection"),
+    "reschedule_s": ("s", "Restart part: drain and swap a spare in, or re-plan without one"),
+    "init_s": ("s", "Restart part: process-group and communicator initialisation"),
+    "load_s": ("s", "Restart part: checkpoint load (storage, or peers' memory)"),
+    "warmup_s": ("s", "Restart part: full-rate time lost before full step rate"),
+    "reshard_s": ("s", "Restart part: re-shard when the replica count changes"),
+    "fixed_s": ("s", "Restart part: a given restart_s (restart_model 'fixed')"),
 }
 """Every column of events.parquet: (unit, meaning)."""
 

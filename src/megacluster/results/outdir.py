@@ -59,6 +59,9 @@ class OutputKind(enum.StrEnum):
     RUN = "run"
     COMPARE = "compare"
     SWEEP = "sweep"
+    OPTIMIZE = "optimize"
+    RACE = "race"
+    SENSITIVITY = "sensitivity"
 
 
 class TargetState(enum.StrEnum):

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from megacluster.power.plant import PlantResult
+from megacluster.power.policy import JobAllotment
 from megacluster.reliability.job import JobResult
 
 
@@ -18,3 +19,7 @@ class ReplicaRun:
     plant: PlantResult
     job_gpus: npt.NDArray[np.int64]
     job: JobResult | None
+    allotment: JobAllotment | None = None
+    """The power the plant allotted to the job's GPUs (None without a training run)."""
+    replica_gpus: int = 0
+    """GPUs of one data-parallel replica of the job (0 without a training run). [-]"""

@@ -6,13 +6,18 @@ import datetime as dt
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from megacluster.results.assemble import Results
+from megacluster.results.costs import cost_lines
 from megacluster.results.format import fmt
+from megacluster.results.jobtext import layout_lines
 from megacluster.results.keyfigures import key_figures
 from megacluster.results.story import monthly_table
 from megacluster.results.summary import TrainingSummary
+from megacluster.results.swings import swing_lines
+from megacluster.results.uncertainty import uncertainty_lines
 
 
 def print_results(results: Results, out_dir: Path | None, console: Console | None = None) -> None:
@@ -55,6 +60,18 @@ def print_results(results: Results, out_dir: Path | None, console: Console | Non
         console.print("[bold]Training[/bold]")
         for line in training_lines(s.training, s.replicas):
             console.print(f"  {line}")
+    if s.uncertainty is not None:
+        console.print("[bold]Uncertain assumptions[/bold] (docs/uncertainty.md)")
+        for line in uncertainty_lines(s.uncertainty):
+            console.print(f"  {escape(line)}")
+    if s.swings is not None:
+        console.print("[bold]Power swings[/bold] (sub-second; docs/power-swings.md)")
+        for line in swing_lines(s.swings):
+            console.print(f"  {escape(line)}")
+    if s.tco is not None:
+        console.print("[bold]Cost[/bold]")
+        for line in cost_lines(s.tco):
+            console.print(f"  {escape(line)}")
     if out_dir is not None:
         console.print(f"Results written to {out_dir}/ — the report: {out_dir / 'report.html'}")
 
@@ -104,6 +121,7 @@ def training_lines(t: TrainingSummary, replicas: int) -> list[str]:
         f"{t.lost_hours:,.0f} h lost to interruptions (rework + restarts), "
         f"{t.checkpoint_overhead_hours:,.0f} h writing checkpoints."
     )
+    lines.extend(layout_lines(t))
     if replicas > 1 and t.goodput_p10 is not None and t.goodput_p90 is not None:
         lines.append(
             f"Goodput P10-P90 {t.goodput_p10:.1%}-{t.goodput_p90:.1%}; unexpected interruptions "

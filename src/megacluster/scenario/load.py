@@ -75,10 +75,20 @@ def read_scenario_dict(source: str | Path) -> tuple[dict[str, Any], str]:
         label = str(path)
         data = _parse(read_text_file(path, "scenario file"), label)
         data.setdefault("name", safe_name_from(path.stem))
+        _weather_file_beside(data, path.parent)
     else:
         label = f"preset {source}"
         data = _parse(preset_text(str(source)), label)
     return resolve_extends(data, label), label
+
+
+def _weather_file_beside(data: dict[str, Any], folder: Path) -> None:
+    """A relative ``[site] weather_file`` is read from the scenario file's folder."""
+    site = data.get("site")
+    if isinstance(site, dict) and isinstance(site.get("weather_file"), str):
+        given = Path(site["weather_file"])
+        if not given.is_absolute():
+            site["weather_file"] = str(folder / given)
 
 
 _INDEX = re.compile(r"^(\w[\w-]*)\[(\d+)\]$")

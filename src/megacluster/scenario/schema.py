@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
 from megacluster import catalog
 from megacluster.cooling.config import FacilityConfig, SiteConfig
-from megacluster.errors import unknown_choice_message
+from megacluster.economics.config import EconomicsConfig
+from megacluster.errors import InputError, unknown_choice_message
 from megacluster.performance.layout import ParallelLayout
 from megacluster.power.config import PowerConfig
 from megacluster.reliability.config import ReliabilityConfig
+from megacluster.scenario.distributions import UncertainInput, lift_distributions
+from megacluster.scenario.regional import with_regional_grid
+from megacluster.transients.config import TransientsConfig
 from megacluster.units import DurationS, Frozen, Precision, SafeName
 
 
@@ -135,12 +140,32 @@ class TrainingConfig(Frozen):
         return catalog.models()[self.model]
 
     def flop_target(self) -> float:
-        """Model FLOP to complete: given, or 6 x active parameters x tokens. [FLOP]"""
+        """Model FLOP to complete: given, or the shape's model FLOP per token x tokens. [FLOP]"""
         if self.target_flop is not None:
             return self.target_flop
-        shape = self.shape()
-        active = shape.active_params_b or shape.params_b
-        return 6.0 * active * 1e9 * float(self.target_tokens or 0.0)
+        return self.shape().model_flop_per_token() * float(self.target_tokens or 0.0)
+
+
+class PerformanceConfig(Frozen):
+    """The training performance model's inputs beyond the catalog."""
+
+    efficiency: str | None = Field(
+        default=None,
+        description="Efficiency overlay TOML written by `megacluster calibrate` (path; relative paths from "
+        "the working directory): your cluster's fitted efficiencies in place of the catalog's",
+    )
+
+    @field_validator("efficiency")
+    @classmethod
+    def _loads(cls, value: str | None) -> str | None:
+        if value is not None:
+            from megacluster.performance.overlay import load_overlay
+
+            try:
+                load_overlay(value)
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
 
 class Scenario(Frozen):
@@ -155,6 +180,33 @@ class Scenario(Frozen):
     facility: FacilityConfig = Field(default_factory=FacilityConfig)
     training: TrainingConfig | None = None
     reliability: ReliabilityConfig = Field(default_factory=ReliabilityConfig)
+    economics: EconomicsConfig | None = Field(
+        default=None, description="Cost overrides and the least-cost build (default: catalog/data/costs.toml)"
+    )
+    transients: TransientsConfig | None = Field(
+        default=None, description="Sub-second power swings and their mitigation (default: mitigations off)"
+    )
+    performance: PerformanceConfig | None = Field(
+        default=None, description="Performance-model inputs, e.g. a calibration overlay (default: catalog)"
+    )
+
+    uncertain: tuple[UncertainInput, ...] = Field(
+        default=(),
+        description="Uncertain assumptions: fields given as { dist = ... } (lifted here at load; the fields "
+        "hold their medians, docs/uncertainty.md)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _distributions(cls, data: Any) -> Any:
+        """Fields given as ``{ dist = ... }`` hold their median; the distributions go to ``uncertain``."""
+        return lift_distributions(cls, data)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _regional_grid(cls, data: Any) -> Any:
+        """The site's grid region fills in the price and carbon intensity [power] leaves out (regional.py)."""
+        return with_regional_grid(data)
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
