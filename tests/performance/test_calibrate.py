@@ -218,6 +218,30 @@ def test_calibrate_cli_writes_an_overlay_that_every_command_loads(app: typer.Typ
     assert res.exit_code == 2 and "--force" in res.output
 
 
+def test_calibrate_replaces_only_its_own_overlay(app: typer.Typer, tmp_path: Path) -> None:
+    """--force replaces an overlay megacluster wrote; a user's file of that name is never replaced, and no
+    staging file is left beside it."""
+    runs = _write_csv(tmp_path / "mine.csv", _synthetic_specs())
+    args = ["calibrate", "--runs", str(runs), "--params", "gemm_efficiency"]
+    mine = tmp_path / "notes.toml"
+    mine.write_bytes(b"# my own notes\nkeep = true\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for extra in ([], ["--force"]):
+        res = runner.invoke(app, [*args, "--out", str(mine), *extra])
+        assert res.exit_code == 2 and "not written by megacluster" in res.output, res.output
+        assert mine.read_bytes() == b"# my own notes\nkeep = true\n"
+    link = tmp_path / "link.toml"
+    link.symlink_to(mine)
+    res = runner.invoke(app, [*args, "--out", str(link), "--force"])
+    assert res.exit_code == 2 and link.is_symlink() and mine.read_bytes().startswith(b"# my own")
+    out = tmp_path / "overlay.toml"
+    assert runner.invoke(app, [*args, "--out", str(out)]).exit_code == 0
+    first = out.read_bytes()
+    assert runner.invoke(app, [*args, "--out", str(out), "--force"]).exit_code == 0
+    assert out.read_bytes() == first and (out.stat().st_mode & 0o777) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "link.toml", "overlay.toml"])
+
+
 def test_a_scenario_loads_its_overlay(tmp_path: Path) -> None:
     from megacluster.engine.training import job_throughput
     from megacluster.scenario.load import load_scenario

@@ -222,6 +222,47 @@ def _calibration_text(summary: dict[str, Any], fitted: dict[str, float], out: Pa
     return "\n".join(lines)
 
 
+def _check_overlay_target(out: Path, force: bool) -> None:
+    """InputError unless ``out`` is new, or an overlay megacluster wrote and ``--force`` was given: a file
+    megacluster did not write is never replaced. [-]"""
+    from megacluster.errors import InputError
+    from megacluster.performance.overlay import OVERLAY_HEAD
+
+    if out.is_dir():
+        raise InputError(str(out), "--out", "a file path for the overlay, not a folder")
+    if not out.parent.is_dir():
+        raise InputError(str(out), "--out", f"a file in an existing folder ({out.parent} does not exist)")
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_file() or out.is_symlink():
+        raise InputError(str(out), "--out", "a new file name (this one is a link or not a plain file)")
+    with out.open("rb") as f:
+        first = f.readline(len(OVERLAY_HEAD) + 1)
+    if first != OVERLAY_HEAD.encode("utf-8"):
+        raise InputError(
+            str(out), "--out", "a new file name: this file was not written by megacluster calibrate"
+        )
+    if not force:
+        raise InputError(str(out), "--out", "the overlay exists; pass --force to replace it")
+
+
+def _write_whole(out: Path, text: str) -> None:
+    """Write ``text`` to a unique staging file beside ``out``, then move it over ``out`` (never half a file,
+    never another file's name). [-]"""
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.megacluster-tmp-")
+    try:
+        os.fchmod(fd, 0o644)  # an ordinary, readable file (mkstemp creates it owner-only)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(name, out)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
 def calibrate_cmd(
     runs: Path = typer.Option(..., "--runs", metavar="CSV", help="Your measured runs, published-runs format"),
     out: Path = typer.Option(..., "--out", metavar="FILE", help="Overlay TOML to write"),
@@ -243,15 +284,12 @@ def calibrate_cmd(
         raise InputError(str(out), "--out", "a file path for the overlay, not a folder")
     if not out.parent.is_dir():
         raise InputError(str(out), "--out", f"a file in an existing folder ({out.parent} does not exist)")
-    if out.exists() and not force:
-        raise InputError(str(out), "--out", "the file exists; pass --force to replace it")
+    _check_overlay_target(out, force)
     specs = read_runs(runs)
     names = [p.strip() for p in params.split(",") if p.strip()] if params else None
     result = calibrate(specs, accelerator, network, names, file=str(runs))
     overlay = result.overlay(str(runs))
-    staging = out.with_name(f".{out.name}.tmp")  # written whole, then moved over: never a half-written file
-    staging.write_text(overlay_to_toml(overlay), encoding="utf-8")
-    staging.replace(out)
+    _write_whole(out, overlay_to_toml(overlay))
     summary = result.summary(str(runs))
     if as_json:
         print_json({**summary, "fitted_values": result.fitted, "out": str(out)})

@@ -55,6 +55,10 @@ class Overlay(BaseModel):
         return base.model_copy(update=changes) if changes else base
 
 
+OVERLAY_HEAD = "# megacluster efficiency overlay (megacluster calibrate); load with --efficiency FILE\n"
+"""The first line of every overlay megacluster writes: ``calibrate --force`` replaces only such a file."""
+
+
 def _checked(
     table: Any, kind: str, known: dict[str, Any], fields: tuple[str, ...], model: type[BaseModel], file: str
 ) -> dict[str, dict[str, Any]]:
@@ -127,5 +131,4 @@ def overlay_to_toml(overlay: Overlay) -> str:
         data["networks"] = overlay.networks
     if overlay.calibration:
         data["calibration"] = overlay.calibration
-    head = "# megacluster efficiency overlay (megacluster calibrate); load with --efficiency FILE\n"
-    return head + tomli_w.dumps(data)
+    return OVERLAY_HEAD + tomli_w.dumps(data)
