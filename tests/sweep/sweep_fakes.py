@@ -13,34 +13,8 @@ import numpy as np
 
 from megacluster.scenario.schema import Scenario
 
-TINY = """
-name = "tiny"
-[simulation]
-start = 2024-07-01
-horizon_days = 3
-step = "1h"
-seed = 0
-[site]
-climate = "memphis"
-[[fleet]]
-accelerator = "h100-sxm"
-count = 1024
-install_start = 2024-07-01
-install_end = 2024-07-02
-[power]
-grid = [ { from = 2024-07-01, mw = 1 } ]
-[[power.generators]]
-unit = "mobile-2p5mw"
-count = 1
-available_from = 2024-07-01
-[facility]
-pue = 1.2
-[training]
-model = "gpt3-175b"
-target_flop = 1e21
-job_gpus = 512
-global_batch = 512
-"""
+TINY = (Path(__file__).resolve().parents[1] / "data" / "tiny_scenario.toml").read_text(encoding="utf-8")
+"""The tiny scenario (tests/data/tiny_scenario.toml; the sweep executors benchmark reads it too)."""
 
 
 @dataclass(frozen=True)
