@@ -5,7 +5,10 @@
 
 The campus: 200,000 H100 installed all year at Memphis, chilled water with towers, 150 MW grid, 15 SMT-130
 turbines with forced outages, 150 MW / 811 MWh of Megapacks. Prints the wall time of ``simulate_plant`` and of
-its sequential dispatch loop.
+its sequential dispatch loop, on the interpreted loop (``dispatch._run_steps``, the previous method) and
+the compiled one (``kernel.py``) side by side in one run, their ratio, and what loading the compiled loop
+cost this process (numba's import and its cached machine code, or a compilation on the first run after a
+change).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from rich.table import Table
 
 from megacluster import catalog
 from megacluster.power import dispatch
+from megacluster.power.config import Source
 from megacluster.power.plant import FleetLoad, simulate_plant
 from megacluster.scenario.schema import Scenario
 from megacluster.units import parse_duration_s
@@ -44,7 +48,7 @@ SCENARIO = {
 }
 
 
-def run(step: str, repeats: int) -> tuple[int, float, float]:
+def run(step: str, repeats: int, kernel: dispatch.LoopKernel) -> tuple[int, float, float]:
     """(steps, best seconds of simulate_plant, seconds in the dispatch loop of that run)."""
     sc = Scenario.model_validate(SCENARIO)
     dt_s = parse_duration_s(step)
@@ -62,7 +66,7 @@ def run(step: str, repeats: int) -> tuple[int, float, float]:
 
     def timed(inp: dispatch.DispatchInputs) -> dispatch.DispatchOutputs:
         t0 = time.perf_counter()
-        out = original(inp)
+        out = original(inp, kernel)
         spent.append(time.perf_counter() - t0)
         return out
 
@@ -90,12 +94,60 @@ def main() -> None:
     parser.add_argument("--steps", nargs="+", default=["5min", "1min"], help="step lengths to time")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    table = Table("step", "steps", "simulate_plant s", "dispatch loop s", "µs per step")
+    t0 = time.perf_counter()
+    from megacluster.power import compiled  # noqa: F401  # numba and the compiled loop's module
+    from megacluster.power.kernel import run_steps
+
+    run_dispatch_once = dispatch.run_dispatch  # the first compiled call loads (or compiles) the machine code
+    tiny = _tiny_inputs()
+    run_dispatch_once(tiny, dispatch.LoopKernel.COMPILED)
+    load_s = time.perf_counter() - t0
+    table = Table(
+        "step", "steps", "loop", "simulate_plant s", "dispatch loop s", "µs per step (loop)", "loop speed-up"
+    )
     for step in args.steps:
-        n, best, loop = run(step, args.repeats)
-        table.add_row(step, f"{n:,}", f"{best:.2f}", f"{loop:.2f}", f"{best / n * 1e6:.1f}")
+        loops = {}
+        for kernel in (dispatch.LoopKernel.PYTHON, dispatch.LoopKernel.COMPILED):
+            n, best, loop = run(step, args.repeats, kernel)
+            loops[kernel] = loop
+            ratio = loops[dispatch.LoopKernel.PYTHON] / loop
+            table.add_row(
+                step,
+                f"{n:,}",
+                kernel.value,
+                f"{best:.2f}",
+                f"{loop:.3f}",
+                f"{loop / n * 1e6:.2f}",
+                f"x{ratio:.1f}",
+            )
     Console().print("A year of a 200,000-GPU campus (colossus-2025 supply, Memphis)")
     Console().print(table)
+    signatures = len(run_steps.signatures)
+    Console().print(f"loading the compiled loop in this process: {load_s:.2f} s ({signatures} signature)")
+
+
+def _tiny_inputs() -> dispatch.DispatchInputs:
+    """Two steps of a one-fleet campus on the grid: enough to load the compiled loop. [-]"""
+    return dispatch.DispatchInputs(
+        dt_s=300.0,
+        grid_cap_mw=np.ones(2),
+        pue=np.ones(2),
+        it_max_mw=np.ones(2),
+        fleets=(
+            dispatch.FleetDemand(installed=np.full(2, 10, dtype=np.int64), slope_w=700.0, fixed_w=300.0),
+        ),
+        load_fraction=1.0,
+        cap_enabled=True,
+        cap_min_fraction=0.6,
+        block_gpus=8,
+        battery=None,
+        battery_power_mw=np.zeros(2),
+        initial_soc_mwh=0.0,
+        generators=(),
+        merit_order=(Source.GRID, Source.GENERATORS, Source.BATTERY),
+        charge_from_generators=False,
+        year_index=np.full(2, 2025, dtype=np.int64),
+    )
 
 
 if __name__ == "__main__":

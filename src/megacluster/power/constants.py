@@ -184,3 +184,11 @@ SHORT_TON_T = 0.90718474
 
 LB_T = 0.45359237e-3
 """[P] definition: one pound = 0.45359237 kg."""
+
+# --- Software (not physics) ---------------------------------------------------------------------------------
+
+COMPILED_MIN_STEPS = 20_000
+"""[A] Fewest steps at which the dispatch runs on its compiled loop (``kernel.py``) by default: loading the
+compiled loop from numba's cache costs a new process ~1 s (importing numba and the cached machine code), which
+the interpreted loop spends on ~20,000-250,000 steps (4-50 us a step, benchmarks/bench_plant.py --kernels);
+shorter runs (tests, short what-ifs) stay on the Python loop. Both loops give the same results to the bit."""

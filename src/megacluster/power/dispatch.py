@@ -21,6 +21,7 @@ works on plain Python floats and calls one function of ``phases.py`` per physica
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -30,6 +31,7 @@ import numpy.typing as npt
 
 from megacluster.power.battery import BatteryParams, BatteryState
 from megacluster.power.config import PermitMode, Source
+from megacluster.power.constants import COMPILED_MIN_STEPS
 from megacluster.power.periods import month_index, permit_boundaries
 from megacluster.power.phases import (
     BATTERY,
@@ -157,6 +159,17 @@ class DispatchOutputs:
     notes: list[str] = field(default_factory=list)
 
 
+class LoopKernel(enum.StrEnum):
+    """Which step loop runs the dispatch (both give the same results to the last bit)."""
+
+    AUTO = "auto"
+    """The compiled loop from ``COMPILED_MIN_STEPS`` steps on, else the Python loop."""
+    PYTHON = "python"
+    """The interpreted reference loop (``_run_steps``)."""
+    COMPILED = "compiled"
+    """The numba loop (``kernel.py``)."""
+
+
 _SOURCE_INDEX = {Source.GRID: GRID, Source.GENERATORS: GENERATORS, Source.BATTERY: BATTERY}
 
 
@@ -206,8 +219,9 @@ def residual_ahead_mw(
     return np.asarray(residual, dtype=np.float64)
 
 
-def units_of(g: GenFleetInputs) -> Units:
-    """A generator fleet's inputs as the loop's :class:`Units` (permit caps enforced only in 'respect')."""
+def units_of(g: GenFleetInputs, per_step: bool = True) -> Units:
+    """A generator fleet's inputs as the loop's :class:`Units` (permit caps enforced only in 'respect');
+    without ``per_step`` its per-step lists are left empty (the compiled loop reads the arrays). [-]"""
     respect = g.permit_mode is PermitMode.RESPECT
     caps = (
         g.starts_cap if g.starts_cap is not None and respect else -1,
@@ -215,9 +229,9 @@ def units_of(g: GenFleetInputs) -> Units:
     )
     in_force = g.permit_from_step <= 0
     return Units(
-        unit_mw=g.unit_cap_mw.tolist(),
-        available=g.available_units.tolist(),
-        heat_rate=g.fuel_mmbtu_per_mwh.tolist(),
+        unit_mw=g.unit_cap_mw.tolist() if per_step else [],
+        available=g.available_units.tolist() if per_step else [],
+        heat_rate=g.fuel_mmbtu_per_mwh.tolist() if per_step else [],
         min_load_fraction=g.min_load_fraction,
         ramp_mw_per_step=g.ramp_mw_per_step,
         startup_steps=g.startup_steps,
@@ -235,17 +249,17 @@ def units_of(g: GenFleetInputs) -> Units:
 
 
 class _Plan(NamedTuple):
-    """What the loop reads: per-step inputs as lists (fast to index) and the run's constants."""
+    """What the loop reads: per-step inputs and the run's constants."""
 
-    demand_mw: list[float]
-    cool_max_mw: list[float]
-    ahead_mw: list[float]
-    grid_mw: list[float]
-    pue: list[float]
-    battery_power_mw: list[float]
-    years: list[int]
+    demand_mw: FloatArray
+    cool_max_mw: FloatArray
+    ahead_mw: FloatArray
+    grid_mw: FloatArray
+    pue: FloatArray
+    battery_power_mw: FloatArray
+    years: IntArray
     """Permit boundary counter of each step (:func:`permit_boundaries`). [-]"""
-    months: list[int]
+    months: IntArray
     order: tuple[int, ...]
     battery_first: bool
     unit_peak_mw: float
@@ -255,25 +269,23 @@ class _Plan(NamedTuple):
     charge_from_generators: bool
 
 
-def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
-    """Run the sequential dispatch over all steps. [MW, MWh, MMBtu]"""
-    n = len(inp.grid_cap_mw)
+def _plan(inp: DispatchInputs, demand_full: FloatArray) -> _Plan:
+    """The loop's per-step inputs and constants. [MW, h]"""
     dt_h = inp.dt_s / SECONDS_PER_HOUR
-    demand_full = demand_full_mw(inp)
     cool_max = inp.it_max_mw * inp.pue
     lead = lead_steps(inp.generators)
     merit = inp.merit_order
     unit_peak = max((float(g.unit_cap_mw.max(initial=0.0)) for g in inp.generators), default=0.0)
     months = month_index(inp.year_index, inp.month_index)
-    plan = _Plan(
-        demand_mw=demand_full.tolist(),
-        cool_max_mw=cool_max.tolist(),
-        ahead_mw=residual_ahead_mw(inp, demand_full, cool_max, lead).tolist(),
-        grid_mw=inp.grid_cap_mw.tolist(),
-        pue=inp.pue.tolist(),
-        battery_power_mw=inp.battery_power_mw.tolist(),
-        years=permit_boundaries(months, [g.permit_from_step for g in inp.generators]).tolist(),
-        months=months.tolist(),
+    return _Plan(
+        demand_mw=demand_full,
+        cool_max_mw=cool_max,
+        ahead_mw=residual_ahead_mw(inp, demand_full, cool_max, lead),
+        grid_mw=inp.grid_cap_mw,
+        pue=inp.pue,
+        battery_power_mw=inp.battery_power_mw,
+        years=permit_boundaries(months, [g.permit_from_step for g in inp.generators]),
+        months=months,
         order=service_order(merit),
         battery_first=merit.index(Source.BATTERY) < merit.index(Source.GENERATORS),
         unit_peak_mw=unit_peak,
@@ -282,8 +294,12 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         dt_h=dt_h,
         charge_from_generators=inp.charge_from_generators,
     )
-    campus = Campus(
-        installed=[f.installed.tolist() for f in inp.fleets],
+
+
+def _campus(inp: DispatchInputs, per_step: bool) -> Campus:
+    """The GPU fleets as the loop's :class:`Campus` (without ``per_step``: no per-step lists). [-]"""
+    return Campus(
+        installed=[f.installed.tolist() if per_step else [] for f in inp.fleets],
         slope_w=[f.slope_w for f in inp.fleets],
         fixed_w=[f.fixed_w for f in inp.fleets],
         load_fraction=inp.load_fraction,
@@ -295,15 +311,43 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
         exponent=inp.cap_exponent,
         exposure_per_gpu=inp.exposure_per_gpu,
     )
-    units = [units_of(g) for g in inp.generators]
+
+
+def run_dispatch(inp: DispatchInputs, kernel: LoopKernel = LoopKernel.AUTO) -> DispatchOutputs:
+    """Run the sequential dispatch over all steps, on the compiled loop (``kernel.py``) or the Python one
+    (``_run_steps``): the same results to the last bit. [MW, MWh, MMBtu]"""
+    n = len(inp.grid_cap_mw)
+    demand_full = demand_full_mw(inp)
+    plan = _plan(inp, demand_full)
+    compiled = _compiled(kernel, n)
+    campus = _campus(inp, per_step=not compiled)
+    units = [units_of(g, per_step=not compiled) for g in inp.generators]
     for u in units:
-        u.month = plan.months[0] if n else 0
+        u.month = int(plan.months[0]) if n else 0
         u.rolling = u.rolling and inp.month_index is not None
     battery = (
-        BatteryState.start(inp.battery, dt_h, inp.initial_soc_mwh)
+        BatteryState.start(inp.battery, plan.dt_h, inp.initial_soc_mwh)
         if inp.battery is not None
-        else BatteryState.none(dt_h)
+        else BatteryState.none(plan.dt_h)
     )
+    if compiled:
+        from megacluster.power.compiled import run_compiled  # imports numba: only when it runs
+
+        flows, gen, on, fuel, starts, powered = run_compiled(plan, campus, units, battery, inp)
+        return DispatchOutputs(
+            served_mw=flows[0],
+            demand_full_mw=demand_full,
+            grid_mw=flows[1],
+            battery_mw=flows[2],
+            soc_mwh=flows[3],
+            cap_fraction=flows[4],
+            supply_capacity_mw=flows[5],
+            gen_mw=gen,
+            units_on=on,
+            fuel_mmbtu=fuel,
+            starts=starts,
+            powered=powered,
+        )
     served, grid, batt, soc, cap, supply = _run_steps(plan, campus, units, battery)
     ng = len(units)
     return DispatchOutputs(
@@ -322,18 +366,27 @@ def run_dispatch(inp: DispatchInputs) -> DispatchOutputs:
     )
 
 
+def _compiled(kernel: LoopKernel, steps: int) -> bool:
+    """Whether the compiled loop runs: asked for, or 'auto' on a run long enough to repay loading it. [-]"""
+    if kernel is LoopKernel.AUTO:
+        return steps >= COMPILED_MIN_STEPS
+    return kernel is LoopKernel.COMPILED
+
+
 def _run_steps(
     plan: _Plan, campus: Campus, units: list[Units], battery: BatteryState
 ) -> tuple[list[float], ...]:
     """The per-step loop: the phases in order, on plain floats. Returns (served, grid, battery, state of
     charge, cap fraction, supply capacity) per step. [MW, MWh, -]"""
-    dfull, coolmax, ahead, gridcap = plan.demand_mw, plan.cool_max_mw, plan.ahead_mw, plan.grid_mw
-    pue, bpow, years, order = plan.pue, plan.battery_power_mw, plan.years, plan.order
+    dfull, coolmax = plan.demand_mw.tolist(), plan.cool_max_mw.tolist()  # lists: fast to index
+    ahead, gridcap = plan.ahead_mw.tolist(), plan.grid_mw.tolist()
+    pue, bpow, years = plan.pue.tolist(), plan.battery_power_mw.tolist(), plan.years.tolist()
+    order = plan.order
     unit_peak, reserve, lead_h, dt_h = plan.unit_peak_mw, plan.reserve_mw, plan.lead_h, plan.dt_h
     battery_first, charge_gen = plan.battery_first, plan.charge_from_generators
     n = len(dfull)
     served_o, grid_o, batt_o, soc_o, cap_o, supply_o = ([0.0] * n for _ in range(6))
-    year, months = years[0] if n else 0, plan.months
+    year, months = years[0] if n else 0, plan.months.tolist()
     for t in range(n):
         if years[t] != year:  # a permit boundary: a new month (or year), or a permit taking effect
             year = years[t]
