@@ -5,7 +5,7 @@
 
 The campus: 200,000 H100 installed all year at Memphis, chilled water with towers, 150 MW grid, 15 SMT-130
 turbines with forced outages, 150 MW / 811 MWh of Megapacks. Prints the wall time of ``simulate_plant`` and of
-its sequential dispatch loop, on the interpreted loop (``dispatch._run_steps``, the previous method) and
+its sequential dispatch loop, on the interpreted loop (``loop.run_steps``, the previous method) and
 the compiled one (``kernel.py``) side by side in one run, their ratio, and what loading the compiled loop
 cost this process (numba's import and its cached machine code, or a compilation on the first run after a
 change).

@@ -17,7 +17,8 @@ from megacluster.power.policy import PowerPolicy
 from megacluster.power.state import Campus, Units, partload_factor
 
 if TYPE_CHECKING:  # dispatch imports this module when the compiled loop runs
-    from megacluster.power.dispatch import DispatchInputs, GenFleetInputs, _Plan
+    from megacluster.power.dispatch import DispatchInputs, GenFleetInputs
+    from megacluster.power.loop import Plan
 
 _POLICY = {
     PowerPolicy.BEST: k.P_BEST,
@@ -60,7 +61,7 @@ def _fleet_arrays(
 
 
 def run_compiled(
-    plan: _Plan, campus: Campus, units: list[Units], battery: BatteryState, inp: DispatchInputs
+    plan: Plan, campus: Campus, units: list[Units], battery: BatteryState, inp: DispatchInputs
 ) -> tuple[np.ndarray, ...]:
     """Run the compiled loop on the dispatch's plan and starting state (left unchanged) and the per-step
     arrays of ``inp``. Returns (flows, shape (6, n): served,
@@ -134,3 +135,33 @@ def run_compiled(
         qcap,
     )
     return out
+
+
+def load() -> None:
+    """Load the compiled loop now (from numba's cache, or compile it: ~1 s, or ~5 s after a change): done once
+    before replicas are forked, so that every worker inherits it instead of loading it again. [-]"""
+    from megacluster.power.config import Source
+    from megacluster.power.dispatch import DispatchInputs, FleetDemand, LoopKernel, run_dispatch
+
+    one = np.ones(1)
+    run_dispatch(
+        DispatchInputs(
+            dt_s=300.0,
+            grid_cap_mw=one,
+            pue=one,
+            it_max_mw=one,
+            fleets=(FleetDemand(installed=np.ones(1, dtype=np.int64), slope_w=1.0, fixed_w=1.0),),
+            load_fraction=1.0,
+            cap_enabled=True,
+            cap_min_fraction=0.5,
+            block_gpus=1,
+            battery=None,
+            battery_power_mw=np.zeros(1),
+            initial_soc_mwh=0.0,
+            generators=(),
+            merit_order=(Source.GRID, Source.GENERATORS, Source.BATTERY),
+            charge_from_generators=False,
+            year_index=np.zeros(1, dtype=np.int64),
+        ),
+        LoopKernel.COMPILED,
+    )

@@ -1,7 +1,9 @@
 """The step-by-step dispatch: the only sequential part of the plant (battery state, unit commitment, permits).
 
-Everything that does not depend on the previous step is precomputed as arrays by the orchestrator; the loop
-works on plain Python floats and calls one function of ``phases.py`` per physical phase. Per step:
+Everything that does not depend on the previous step is precomputed as arrays here; the step loop runs
+either in plain Python (``loop.py``, one function of ``phases.py`` per physical phase) or compiled
+(``kernel.py``, the same arithmetic; from ``COMPILED_MIN_STEPS`` steps on), with the same results to the
+last bit. Per step:
 
 1. commit units ahead of need: finished start-ups come online, forced outages trip running units; looking
    ahead over a start-up and ramp (the install schedule and the weather are known), units start when the
@@ -24,7 +26,6 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -32,24 +33,11 @@ import numpy.typing as npt
 from megacluster.power.battery import BatteryParams, BatteryState
 from megacluster.power.config import PermitMode, Source
 from megacluster.power.constants import COMPILED_MIN_STEPS
+from megacluster.power.loop import Plan, run_steps
 from megacluster.power.periods import month_index, permit_boundaries
-from megacluster.power.phases import (
-    BATTERY,
-    DEFAULT_ORDER,
-    GENERATORS,
-    GRID,
-    ROUNDING_MW,
-    charge_from_spare,
-    commit_units,
-    commitment_need_mw,
-    fit_demand,
-    hold_minimum_load,
-    merit_order,
-    output_window,
-    split_output,
-)
+from megacluster.power.phases import BATTERY, DEFAULT_ORDER, GENERATORS, GRID
 from megacluster.power.policy import PowerPolicy
-from megacluster.power.state import Campus, Flows, Units
+from megacluster.power.state import Campus, Units
 from megacluster.units import MW_PER_W, SECONDS_PER_HOUR
 
 FloatArray = npt.NDArray[np.float64]
@@ -165,7 +153,7 @@ class LoopKernel(enum.StrEnum):
     AUTO = "auto"
     """The compiled loop from ``COMPILED_MIN_STEPS`` steps on, else the Python loop."""
     PYTHON = "python"
-    """The interpreted reference loop (``_run_steps``)."""
+    """The interpreted reference loop (``loop.run_steps``)."""
     COMPILED = "compiled"
     """The numba loop (``kernel.py``)."""
 
@@ -248,28 +236,7 @@ def units_of(g: GenFleetInputs, per_step: bool = True) -> Units:
     )
 
 
-class _Plan(NamedTuple):
-    """What the loop reads: per-step inputs and the run's constants."""
-
-    demand_mw: FloatArray
-    cool_max_mw: FloatArray
-    ahead_mw: FloatArray
-    grid_mw: FloatArray
-    pue: FloatArray
-    battery_power_mw: FloatArray
-    years: IntArray
-    """Permit boundary counter of each step (:func:`permit_boundaries`). [-]"""
-    months: IntArray
-    order: tuple[int, ...]
-    battery_first: bool
-    unit_peak_mw: float
-    reserve_mw: float
-    lead_h: float
-    dt_h: float
-    charge_from_generators: bool
-
-
-def _plan(inp: DispatchInputs, demand_full: FloatArray) -> _Plan:
+def _plan(inp: DispatchInputs, demand_full: FloatArray) -> Plan:
     """The loop's per-step inputs and constants. [MW, h]"""
     dt_h = inp.dt_s / SECONDS_PER_HOUR
     cool_max = inp.it_max_mw * inp.pue
@@ -277,7 +244,7 @@ def _plan(inp: DispatchInputs, demand_full: FloatArray) -> _Plan:
     merit = inp.merit_order
     unit_peak = max((float(g.unit_cap_mw.max(initial=0.0)) for g in inp.generators), default=0.0)
     months = month_index(inp.year_index, inp.month_index)
-    return _Plan(
+    return Plan(
         demand_mw=demand_full,
         cool_max_mw=cool_max,
         ahead_mw=residual_ahead_mw(inp, demand_full, cool_max, lead),
@@ -315,7 +282,7 @@ def _campus(inp: DispatchInputs, per_step: bool) -> Campus:
 
 def run_dispatch(inp: DispatchInputs, kernel: LoopKernel = LoopKernel.AUTO) -> DispatchOutputs:
     """Run the sequential dispatch over all steps, on the compiled loop (``kernel.py``) or the Python one
-    (``_run_steps``): the same results to the last bit. [MW, MWh, MMBtu]"""
+    (``loop.run_steps``): the same results to the last bit. [MW, MWh, MMBtu]"""
     n = len(inp.grid_cap_mw)
     demand_full = demand_full_mw(inp)
     plan = _plan(inp, demand_full)
@@ -348,7 +315,7 @@ def run_dispatch(inp: DispatchInputs, kernel: LoopKernel = LoopKernel.AUTO) -> D
             starts=starts,
             powered=powered,
         )
-    served, grid, batt, soc, cap, supply = _run_steps(plan, campus, units, battery)
+    served, grid, batt, soc, cap, supply = run_steps(plan, campus, units, battery)
     ng = len(units)
     return DispatchOutputs(
         served_mw=np.array(served),
@@ -371,78 +338,3 @@ def _compiled(kernel: LoopKernel, steps: int) -> bool:
     if kernel is LoopKernel.AUTO:
         return steps >= COMPILED_MIN_STEPS
     return kernel is LoopKernel.COMPILED
-
-
-def _run_steps(
-    plan: _Plan, campus: Campus, units: list[Units], battery: BatteryState
-) -> tuple[list[float], ...]:
-    """The per-step loop: the phases in order, on plain floats. Returns (served, grid, battery, state of
-    charge, cap fraction, supply capacity) per step. [MW, MWh, -]"""
-    dfull, coolmax = plan.demand_mw.tolist(), plan.cool_max_mw.tolist()  # lists: fast to index
-    ahead, gridcap = plan.ahead_mw.tolist(), plan.grid_mw.tolist()
-    pue, bpow, years = plan.pue.tolist(), plan.battery_power_mw.tolist(), plan.years.tolist()
-    order = plan.order
-    unit_peak, reserve, lead_h, dt_h = plan.unit_peak_mw, plan.reserve_mw, plan.lead_h, plan.dt_h
-    battery_first, charge_gen = plan.battery_first, plan.charge_from_generators
-    n = len(dfull)
-    served_o, grid_o, batt_o, soc_o, cap_o, supply_o = ([0.0] * n for _ in range(6))
-    year, months = years[0] if n else 0, plan.months.tolist()
-    for t in range(n):
-        if years[t] != year:  # a permit boundary: a new month (or year), or a permit taking effect
-            year = years[t]
-            for u in units:
-                u.new_period(t, months[t])
-        d, gc, dmax, pb = dfull[t], gridcap[t], coolmax[t], bpow[t]
-        dis_max, chg_max, firm = battery.limits_mw(pb, lead_h)
-        # 1. commit units ahead of need
-        cap_total = min_total = avail = 0.0
-        if units:
-            want = d if d < dmax else dmax
-            refill = battery.soc_mwh < battery.reserve_mwh
-            firm = firm if battery_first else 0.0
-            need_start, need_keep = commitment_need_mw(
-                ahead[t], want, gc, firm, chg_max, unit_peak, reserve, refill, charge_gen
-            )
-            for u in units:
-                need_start, need_keep, avail_mw = commit_units(u, t, need_start, need_keep)
-                output_window(u, t, dt_h)
-                cap_total += u.cap_mw
-                min_total += u.min_mw
-                avail += avail_mw
-        # 2. fit the demand into supply and cooling
-        supply_o[t] = gc + dis_max + avail
-        target = gc + dis_max + cap_total
-        target = d if d < target else target
-        target = dmax if dmax < target else target
-        if target >= d - 1e-12 * (d if d > 1.0 else 1.0):
-            served, cap = d, 1.0
-        else:
-            served, cap = fit_demand(campus, t, target, pue[t])
-        # 3. merit order (what is left over is rounding)
-        grid, gen, dis, rem = merit_order(served, gc, cap_total, dis_max, order)
-        served = served - rem if rem > 0.0 else served
-        chg = 0.0
-        # 4. minimum load
-        if gen < min_total - ROUNDING_MW:
-            flows = Flows(served, grid, gen, dis, chg, cap)
-            limits = (gc, dis_max, chg_max)
-            flows, cap_total, min_total = hold_minimum_load(
-                units, campus, t, pue[t], flows, limits, cap_total, min_total
-            )
-            served, grid, gen, dis, chg, cap = flows
-        # 5. charge from spare supply
-        if pb > 0.0 and dis <= 0.0 and chg < chg_max:
-            from_grid, from_gen = charge_from_spare(chg_max - chg, gc - grid, cap_total - gen, charge_gen)
-            grid += from_grid
-            chg += from_grid
-            gen += from_gen
-            chg += from_gen
-        # 6. split output over fleets; 7. state of charge
-        if units:
-            split_output(units, t, gen, cap_total, min_total, dt_h)
-        soc_o[t] = battery.advance(dis, chg) if pb > 0.0 else battery.soc_mwh
-        served_o[t] = served
-        grid_o[t] = grid
-        batt_o[t] = dis - chg
-        cap_o[t] = cap
-    return served_o, grid_o, batt_o, soc_o, cap_o, supply_o

@@ -1,6 +1,6 @@
 # mypy: disable-error-code="no-untyped-def"
 # (numba compiles these functions for the argument types it is given: no annotations)
-"""The dispatch's step loop compiled with numba: the same phases as ``dispatch._run_steps`` (which calls the
+"""The dispatch's step loop compiled with numba: the same phases as ``loop.run_steps`` (which calls the
 plain-Python functions of ``phases.py`` and ``commitment.py``), on arrays instead of objects.
 
 Why a second copy of the loop: the plant is simulated once per Monte Carlo replica (its generators' forced
@@ -436,7 +436,7 @@ def _battery_advance(bat, dis, chg):
     return soc
 
 
-# --- the loop (dispatch._run_steps) -----------------------------------------------------------------------
+# --- the loop (loop.run_steps) -----------------------------------------------------------------------
 @njit(cache=True)
 def _need(ahead, want, grid_mw, firm, charge_room, unit_peak, reserve, refill, charge_gen):
     charge_want = 0.0
