@@ -15,7 +15,7 @@ from megacluster.performance.layout import RECOMPUTE_CODES, Layout, ParallelLayo
 from megacluster.performance.memory import checkpoint_bytes as checkpoint_size
 from megacluster.performance.overlay import Overlay
 from megacluster.performance.params import Hardware
-from megacluster.performance.plan import rank, search_space
+from megacluster.performance.plan import fastest, search_space
 from megacluster.performance.spec import Geometry, TrainingSpec, geometry
 from megacluster.performance.step_time import evaluate
 from megacluster.units import GIB
@@ -129,8 +129,7 @@ def job_performance(
         raise InputError(None, "precision", f"{accelerator_id} has no {precision} peak; valid: bf16, fp16")
     if layout is None:
         space = search_space(g, hw, job_gpus, global_batch, ragged=True)
-        out = evaluate(g, hw, space, precision)
-        best = rank(out, 1)
+        best = fastest(g, hw, space, precision)
         if best.size == 0:
             raise InputError(None, "job_gpus", f"no layout of {shape.id} fits in {accelerator_id} memory")
         chosen = space.take(best[:1])

@@ -13,7 +13,7 @@ from megacluster.performance.layout import FloatArray, Layout
 from megacluster.performance.overlay import Overlay
 from megacluster.performance.params import Hardware
 from megacluster.performance.spec import Geometry, TrainingSpec, check_spec
-from megacluster.performance.step_time import evaluate
+from megacluster.performance.step_time import CHUNK, evaluate
 from megacluster.units import GIB
 
 MAX_TP = 64
@@ -129,6 +129,24 @@ def rank(out: dict[str, FloatArray], top: int) -> NDArray[np.intp]:
         return np.zeros(0, dtype=np.intp)
     part = np.argpartition(step, k - 1)[:k]
     return part[np.argsort(step[part], kind="stable")]
+
+
+def fastest(g: Geometry, hw: Hardware, space: Layout, precision: str) -> NDArray[np.intp]:
+    """Index of the fastest layout of ``space`` that fits (empty if none); among layouts of the same step
+    time, the one that needs the least memory per GPU (the most headroom), then the first. Evaluated one
+    chunk at a time so that only a chunk's outputs are held: the engine's search space has ~10^5-10^6
+    layouts, whose outputs held whole peaked at ~0.5 GB. [-]"""
+    best: tuple[float, float, int] = (np.inf, np.inf, -1)
+    for i in range(0, len(space), CHUNK):
+        part = evaluate(g, hw, space.take(slice(i, i + CHUNK)), precision)
+        step = np.where(part["fits"] > 0, part["step_time_s"], np.inf)
+        low = float(step.min(initial=np.inf))
+        if not np.isfinite(low) or low > best[0]:
+            continue
+        tied = np.flatnonzero(step == low)
+        j = int(tied[np.argmin(part["memory_bytes"][tied])])
+        best = min(best, (low, float(part["memory_bytes"][j]), i + j))
+    return np.array([best[2]] if best[2] >= 0 else [], dtype=np.intp)
 
 
 def plan(
