@@ -84,6 +84,6 @@ def simulate(scenario: Scenario, seed: int | None = None, replicas: int | None =
         scenario=raw.scenario,
         summary=raw.summary,
         timeseries=raw.timeseries,
-        events=raw.events,
+        events=raw.all_events(),  # every replica's events, in memory (the run spooled them to disk)
         swings=raw.swings,
     )

@@ -21,7 +21,7 @@ REPLICAS = 4
 def _same(a: Results, b: Results) -> None:
     assert a.summary.model_dump(mode="json") == b.summary.model_dump(mode="json")
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
-    pd.testing.assert_frame_equal(a.events, b.events)
+    pd.testing.assert_frame_equal(a.all_events(), b.all_events())  # spooled or not: the same whole log
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,34 @@ def test_two_workers_give_the_same_results_as_one(small_scenario_path: Path, ser
         on_replica=lambda: ticks.append(1),
     )
     _same(parallel, serial)
+    pd.testing.assert_frame_equal(parallel.events, serial.events)
     assert len(ticks) == REPLICAS
-    assert parallel.events["replica"].nunique() <= REPLICAS
+    assert parallel.all_events()["replica"].nunique() == REPLICAS
+
+
+def test_the_run_keeps_the_first_replicas_events_and_every_finish(serial: Results) -> None:
+    """In memory: replica 0's whole log and the others' finish rows; the rest is in the spooled log."""
+    kept, whole = serial.events, serial.all_events()
+    assert serial.event_log is not None and serial.event_log.rows == len(whole)
+    pd.testing.assert_frame_equal(
+        kept[kept["replica"] == 0].reset_index(drop=True),
+        whole[whole["replica"] == 0].reset_index(drop=True),
+    )
+    others = whole[(whole["replica"] > 0) & (whole["kind"] == "finish")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept[kept["replica"] > 0].reset_index(drop=True), others)
+    assert len(whole) > len(kept)
+
+
+def test_the_spool_folder_is_removed_with_the_log(small_scenario_path: Path) -> None:
+    run = simulate(load_scenario(small_scenario_path), seed=3, replicas=2, workers=1, swings=False)
+    assert run.event_log is not None
+    folder = run.event_log.folder
+    assert folder.name.startswith("megacluster-events-") and any(folder.iterdir())
+    del run
+    import gc
+
+    gc.collect()
+    assert not folder.exists()
 
 
 def test_another_seed_gives_other_replicas(small_scenario_path: Path, serial: Results) -> None:

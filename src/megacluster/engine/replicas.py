@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from megacluster.errors import InputError
+from megacluster.power.constants import COMPILED_MIN_STEPS
 from megacluster.results.assemble import ReplicaDigest, digest_replica
+from megacluster.results.eventlog import EventLog, kept_digest
 from megacluster.results.replica import ReplicaRun
 
 if TYPE_CHECKING:  # engine.simulate imports this module
@@ -58,6 +60,15 @@ def auto_workers(replicas: int) -> int:
     except AttributeError:  # pragma: no cover - not on Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, replicas))
+
+
+def load_before_fork(steps: int) -> None:
+    """Load what every replica of ``steps`` steps will run before a pool forks, so that the workers inherit
+    it: the compiled dispatch loop (``power/compiled.py``; ~1 s a process otherwise). [-]"""
+    if steps >= COMPILED_MIN_STEPS:
+        from megacluster.power.compiled import load
+
+        load()
 
 
 def pool_context() -> ForkContext | SpawnContext:
@@ -96,10 +107,12 @@ def run_replicas(
     *,
     workers: int | None = None,
     on_replica: Callable[[], None] | None = None,
+    log: EventLog | None = None,
 ) -> ReplicaSet:
     """Run ``replicas`` replicas from ``seed`` on ``workers`` processes (None: :func:`auto_workers`).
 
-    ``on_replica`` is called in this process after each replica finishes, in whatever order they finish.
+    ``on_replica`` is called in this process after each replica finishes, in whatever order they finish;
+    with a ``log``, each replica's events are spooled to it as it finishes (``results/eventlog.py``).
     """
     if replicas < 1:
         raise InputError(None, "simulation.replicas", f"at least 1 replica (got {replicas})")
@@ -111,13 +124,13 @@ def run_replicas(
     if n_workers == 1:
         for index, rng in enumerate(replica_generators(seed, replicas)):
             run = prepared.replica(rng)
-            slots[index] = digest_replica(run, prepared.scenario, prepared.grid)
+            slots[index] = kept_digest(log, index, digest_replica(run, prepared.scenario, prepared.grid))
             first = run if index == 0 else first
             del run  # only the digest outlives the replica
             if on_replica is not None:
                 on_replica()
     else:
-        first = _run_pool(prepared, seed, replicas, n_workers, slots, on_replica)
+        first = _run_pool(prepared, seed, replicas, n_workers, slots, on_replica, log)
     if first is None or any(d is None for d in slots):  # pragma: no cover - every slot is filled above
         raise RuntimeError("a replica produced no result")
     return ReplicaSet(first=first, digests=tuple(d for d in slots if d is not None))
@@ -130,6 +143,7 @@ def _run_pool(
     n_workers: int,
     slots: list[ReplicaDigest | None],
     on_replica: Callable[[], None] | None,
+    log: EventLog | None = None,
 ) -> ReplicaRun | None:
     """The replicas on a pool of ``n_workers`` processes. Fills ``slots``; returns the first replica's run.
 
@@ -140,6 +154,7 @@ def _run_pool(
     in the caller only).
     """
     first: ReplicaRun | None = None
+    load_before_fork(prepared.grid.n)
     with ProcessPoolExecutor(
         max_workers=n_workers, mp_context=pool_context(), initializer=_init_worker, initargs=(prepared,)
     ) as pool:
@@ -151,7 +166,7 @@ def _run_pool(
             for future in done:
                 index = pending.pop(future)
                 digest, run = future.result()
-                slots[index] = digest
+                slots[index] = kept_digest(log, index, digest)
                 first = run if run is not None else first
                 if on_replica is not None:
                     on_replica()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from megacluster.engine.fleets import build_fleets
 from megacluster.engine.jobpower import failure_exposure, job_inputs
@@ -20,7 +21,8 @@ from megacluster.engine.training import JobThroughput, job_throughput
 from megacluster.errors import InputError
 from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
 from megacluster.reliability.job import run_job
-from megacluster.results.assemble import JobSetup, Results, assemble, assemble_digests
+from megacluster.results.assemble import JobSetup, Results, assemble, assemble_digests, utc_times
+from megacluster.results.eventlog import EventLog
 from megacluster.results.replica import ReplicaRun
 from megacluster.scenario.schema import Scenario
 from megacluster.units import TimeGrid
@@ -128,6 +130,11 @@ def prepare(scenario: Scenario) -> PreparedRun:
     return PreparedRun(scenario=scenario, grid=grid, fleets=fleets, perf=perf, job=job)
 
 
+def event_log(scenario: Scenario, grid: TimeGrid) -> EventLog:
+    """A spooled event log for the replicas of a run on ``grid`` (``results/eventlog.py``). [-]"""
+    return EventLog(utc_times([pd.Timestamp(grid.start)], scenario.site.utc_offset_hours())[0])
+
+
 def simulate(
     scenario: Scenario,
     seed: int | None = None,
@@ -155,6 +162,7 @@ def simulate(
             scenario, seed, replicas, on_replica=on_replica, swings=swings, workers=workers
         )
     prepared = prepare(scenario)
-    done = run_replicas(prepared, seed, replicas, workers=workers, on_replica=on_replica)
-    results = assemble_digests(scenario, prepared.grid, done.first, done.digests, seed, prepared.job)
+    log = event_log(scenario, prepared.grid) if replicas > 1 else None
+    done = run_replicas(prepared, seed, replicas, workers=workers, on_replica=on_replica, log=log)
+    results = assemble_digests(scenario, prepared.grid, done.first, done.digests, seed, prepared.job, log)
     return with_swings(results, scenario, prepared.grid, prepared.perf, [done.first]) if swings else results

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import multiprocessing as mp
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 import numpy as np
 
-from megacluster.engine.replicas import auto_workers
-from megacluster.engine.simulate import prepare
+from megacluster.engine.replicas import auto_workers, load_before_fork, pool_context
+from megacluster.engine.simulate import event_log, prepare
 from megacluster.engine.swings import with_swings
 from megacluster.results.assemble import ReplicaDigest, Results, assemble_digests, digest_replica
+from megacluster.results.eventlog import EventLog, kept_digest
 from megacluster.results.replica import ReplicaRun
 from megacluster.results.uncertainty import FinishDriver, SampledAssumption, UncertaintySummary
 from megacluster.scenario.distributions import sample_matrix, with_values
@@ -51,6 +51,13 @@ def _sampled_one(
     return digest_replica(run, sampled, prepared.grid), (run if first else None), day
 
 
+def _kept(
+    log: EventLog, index: int, one: tuple[ReplicaDigest, ReplicaRun | None, float]
+) -> tuple[ReplicaDigest, ReplicaRun | None, float]:
+    """A replica's outcome with its events spooled to the run's log as it arrives. [-]"""
+    return kept_digest(log, index, one[0]), one[1], one[2]
+
+
 def simulate_uncertain(
     scenario: Scenario,
     seed: int,
@@ -69,24 +76,28 @@ def simulate_uncertain(
     children = np.random.SeedSequence(seed).spawn(replicas)
     out: list[tuple[ReplicaDigest, ReplicaRun | None, float] | None] = [None] * replicas
     n_workers = auto_workers(replicas) if workers is None else max(1, min(workers, replicas))
+    # the medians' set-up first: its layout search is cached (engine/training.py) for every sample that shares
+    # the job's shape, and forked workers inherit the cache and the compiled dispatch loop
+    median = prepare(fixed(scenario))
+    log = event_log(scenario, median.grid)
     if n_workers == 1:
         for i in range(replicas):
-            out[i] = _sampled_one(samples[i], children[i], i == 0)
+            out[i] = _kept(log, i, _sampled_one(samples[i], children[i], i == 0))
             if on_replica is not None:
                 on_replica()
     else:
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("forkserver")) as pool:
+        load_before_fork(median.grid.n)
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context()) as pool:
             futures = {pool.submit(_sampled_one, samples[i], children[i], i == 0): i for i in range(replicas)}
             for future in as_completed(futures):
-                out[futures[future]] = future.result()
+                out[futures[future]] = _kept(log, futures[future], future.result())
                 if on_replica is not None:
                     on_replica()
     done = [o for o in out if o is not None]
     first = done[0][1]
     if first is None or len(done) != replicas:  # pragma: no cover - every slot is filled above
         raise RuntimeError("a replica produced no result")
-    median = prepare(fixed(scenario))
-    results = assemble_digests(scenario, median.grid, first, [d[0] for d in done], seed, median.job)
+    results = assemble_digests(scenario, median.grid, first, [d[0] for d in done], seed, median.job, log)
     if swings:
         results = with_swings(results, scenario, median.grid, median.perf, [first])
     finish_days = np.array([d[2] for d in done])

@@ -17,6 +17,7 @@ from megacluster.performance.layout import ParallelLayout
 from megacluster.power.totals import plant_totals
 from megacluster.reliability.restart import PART_NAMES
 from megacluster.results.costs import tco_tree
+from megacluster.results.eventlog import EventLog, framed
 from megacluster.results.jobtree import job_event_frame, job_extras
 from megacluster.results.replica import ReplicaRun
 from megacluster.results.story import power_story_lines
@@ -39,6 +40,13 @@ class Results:
     events: pd.DataFrame
     swings: SwingAnalysis | None = None
     """The representative sub-second windows of the power swings (None without a planned job)."""
+    event_log: EventLog | None = None
+    """Every replica's events, spooled to disk (runs of several replicas); then ``events`` holds only the
+    first replica's events and every replica's finish row, and ``events.parquet`` is written from the log."""
+
+    def all_events(self) -> pd.DataFrame:
+        """Every replica's events as one table (from the spooled log when there is one). [-]"""
+        return self.event_log.frame() if self.event_log is not None else self.events
 
 
 @dataclass(frozen=True)
@@ -161,13 +169,8 @@ def _events(digests: Sequence[ReplicaDigest], grid: TimeGrid, utc_offset_h: floa
     frames = []
     origin = utc_times([pd.Timestamp(grid.start)], utc_offset_h)[0]
     for i, digest in enumerate(digests):
-        if digest.events is None:
-            continue
-        frame = digest.events.copy()
-        frame.insert(0, "replica", i)
-        if "time_s" in frame:
-            frame.insert(1, "time", origin + pd.to_timedelta(frame["time_s"], unit="s"))
-        frames.append(frame)
+        if digest.events is not None:
+            frames.append(framed(digest.events, i, origin))
     if not frames:
         return pd.DataFrame(
             {
@@ -253,9 +256,11 @@ def assemble_digests(
     digests: Sequence[ReplicaDigest],
     seed: int,
     job: JobSetup,
+    event_log: EventLog | None = None,
 ) -> Results:
     """The Results from every replica's digest, in replica order, and the representative replica's full
-    run (the first one: its arrays are the time series). Figures are medians across replicas."""
+    run (the first one: its arrays are the time series). Figures are medians across replicas; with an
+    ``event_log``, the digests hold only what the run keeps of their events (:mod:`.eventlog`)."""
     per_replica = [d.tree for d in digests]
     tree = _median_tree(per_replica)
     if "training" in tree:
@@ -282,5 +287,9 @@ def assemble_digests(
         update={"power_story": summary.power_story.model_copy(update={"lines": tuple(lines)})}
     )
     return Results(
-        scenario=scenario, summary=summary, timeseries=timeseries, events=_events(digests, grid, offset_h)
+        scenario=scenario,
+        summary=summary,
+        timeseries=timeseries,
+        events=_events(digests, grid, offset_h),
+        event_log=event_log,
     )

@@ -70,7 +70,12 @@ def write_run_files(
     pq.write_table(
         arrow_table(results.timeseries, TIMESERIES_COLUMNS, provenance), folder / "timeseries.parquet"
     )
-    pq.write_table(arrow_table(results.events, EVENTS_COLUMNS, provenance), folder / "events.parquet")
+    if results.event_log is not None:  # every replica's events, one replica at a time
+        results.event_log.write(
+            folder / "events.parquet", lambda frame: arrow_table(frame, EVENTS_COLUMNS, provenance)
+        )
+    else:
+        pq.write_table(arrow_table(results.events, EVENTS_COLUMNS, provenance), folder / "events.parquet")
     (folder / "scenario.toml").write_text(scenario_to_toml(results.scenario), encoding="utf-8")
     for name, render in (extra_files or {}).items():
         (folder / name).write_text(render(results), encoding="utf-8")
