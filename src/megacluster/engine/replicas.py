@@ -24,7 +24,7 @@ import numpy as np
 from megacluster.errors import InputError
 from megacluster.power.constants import COMPILED_MIN_STEPS
 from megacluster.results.assemble import ReplicaDigest, digest_replica
-from megacluster.results.eventlog import EventLog, kept_digest
+from megacluster.results.eventlog import EventLog, Spool, kept_digest, spooled
 from megacluster.results.replica import ReplicaRun
 
 if TYPE_CHECKING:  # engine.simulate imports this module
@@ -86,18 +86,22 @@ def _init_worker(prepared: PreparedRun) -> None:
 
 
 def _one(
-    prepared: PreparedRun, index: int, seed: int, replicas: int
-) -> tuple[ReplicaDigest, ReplicaRun | None]:
-    """Replica ``index`` of ``replicas``: its digest, and its whole run if it is the first."""
+    prepared: PreparedRun, index: int, seed: int, replicas: int, spool: Spool | None
+) -> tuple[ReplicaDigest, ReplicaRun | None, int]:
+    """Replica ``index`` of ``replicas``: its digest (its events spooled where it ran), its whole run if it
+    is the first, and the event rows spooled."""
     child = np.random.SeedSequence(seed).spawn(replicas)[index]
     run = prepared.replica(np.random.default_rng(child))
-    return digest_replica(run, prepared.scenario, prepared.grid), (run if index == 0 else None)
+    digest, rows = spooled(spool, index, digest_replica(run, prepared.scenario, prepared.grid))
+    return digest, (run if index == 0 else None), rows
 
 
-def _worker_one(index: int, seed: int, replicas: int) -> tuple[ReplicaDigest, ReplicaRun | None]:
+def _worker_one(
+    index: int, seed: int, replicas: int, spool: Spool | None
+) -> tuple[ReplicaDigest, ReplicaRun | None, int]:
     if _WORKER_RUN is None:  # pragma: no cover - the initialiser always runs first
         raise RuntimeError("replica worker started without its prepared run")
-    return _one(_WORKER_RUN, index, seed, replicas)
+    return _one(_WORKER_RUN, index, seed, replicas, spool)
 
 
 def run_replicas(
@@ -158,15 +162,18 @@ def _run_pool(
     with ProcessPoolExecutor(
         max_workers=n_workers, mp_context=pool_context(), initializer=_init_worker, initargs=(prepared,)
     ) as pool:
-        pending: dict[Future[tuple[ReplicaDigest, ReplicaRun | None]], int] = {
-            pool.submit(_worker_one, index, seed, replicas): index for index in range(replicas)
+        spool = log.spool if log is not None else None  # workers write their replicas' events themselves
+        pending: dict[Future[tuple[ReplicaDigest, ReplicaRun | None, int]], int] = {
+            pool.submit(_worker_one, index, seed, replicas, spool): index for index in range(replicas)
         }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 index = pending.pop(future)
-                digest, run = future.result()
-                slots[index] = kept_digest(log, index, digest)
+                digest, run, rows = future.result()
+                slots[index] = digest
+                if log is not None:
+                    log.note(index, rows)
                 first = run if run is not None else first
                 if on_replica is not None:
                     on_replica()

@@ -15,7 +15,7 @@ from megacluster.engine.replicas import auto_workers, load_before_fork, pool_con
 from megacluster.engine.simulate import event_log, prepare
 from megacluster.engine.swings import with_swings
 from megacluster.results.assemble import ReplicaDigest, Results, assemble_digests, digest_replica
-from megacluster.results.eventlog import EventLog, kept_digest
+from megacluster.results.eventlog import EventLog, Spool, spooled
 from megacluster.results.replica import ReplicaRun
 from megacluster.results.uncertainty import FinishDriver, SampledAssumption, UncertaintySummary
 from megacluster.scenario.distributions import sample_matrix, with_values
@@ -40,22 +40,25 @@ def _quantile_of(values: list[Any], q: float) -> float | str:
 
 
 def _sampled_one(
-    sampled: Scenario, child: np.random.SeedSequence, first: bool
-) -> tuple[ReplicaDigest, ReplicaRun | None, float]:
-    """One replica of a sampled scenario: its digest, its whole run if it is the first, its finish day."""
+    sampled: Scenario, child: np.random.SeedSequence, index: int, spool: Spool
+) -> tuple[ReplicaDigest, ReplicaRun | None, float, int]:
+    """One replica of a sampled scenario: its digest (its events spooled where it ran), its whole run if it
+    is the first, its finish day and the event rows spooled."""
     prepared = prepare(sampled)
     run = prepared.replica(np.random.default_rng(child))
     day = np.nan
     if run.job is not None and run.job.finished and run.job.finish_s is not None:
         day = run.job.finish_s / SECONDS_PER_DAY
-    return digest_replica(run, sampled, prepared.grid), (run if first else None), day
+    digest, rows = spooled(spool, index, digest_replica(run, sampled, prepared.grid))
+    return digest, (run if index == 0 else None), day, rows
 
 
 def _kept(
-    log: EventLog, index: int, one: tuple[ReplicaDigest, ReplicaRun | None, float]
+    log: EventLog, index: int, one: tuple[ReplicaDigest, ReplicaRun | None, float, int]
 ) -> tuple[ReplicaDigest, ReplicaRun | None, float]:
-    """A replica's outcome with its events spooled to the run's log as it arrives. [-]"""
-    return kept_digest(log, index, one[0]), one[1], one[2]
+    """A replica's outcome as it arrives, its spooled events recorded in the run's log. [-]"""
+    log.note(index, one[3])
+    return one[0], one[1], one[2]
 
 
 def simulate_uncertain(
@@ -82,13 +85,15 @@ def simulate_uncertain(
     log = event_log(scenario, median.grid)
     if n_workers == 1:
         for i in range(replicas):
-            out[i] = _kept(log, i, _sampled_one(samples[i], children[i], i == 0))
+            out[i] = _kept(log, i, _sampled_one(samples[i], children[i], i, log.spool))
             if on_replica is not None:
                 on_replica()
     else:
         load_before_fork(median.grid.n)
         with ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context()) as pool:
-            futures = {pool.submit(_sampled_one, samples[i], children[i], i == 0): i for i in range(replicas)}
+            futures = {
+                pool.submit(_sampled_one, samples[i], children[i], i, log.spool): i for i in range(replicas)
+            }
             for future in as_completed(futures):
                 out[futures[future]] = _kept(log, futures[future], future.result())
                 if on_replica is not None:

@@ -14,6 +14,7 @@ import dataclasses
 import shutil
 import tempfile
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,33 +35,59 @@ def framed(events: pd.DataFrame, replica: int, origin: pd.Timestamp) -> pd.DataF
     return frame
 
 
+@dataclass(frozen=True)
+class Spool:
+    """Where a run's replicas spool their events: a plain value a worker process can be handed."""
+
+    folder: Path
+    origin: pd.Timestamp
+    """The run's start as a UTC time (event times are seconds after it)."""
+
+    def part(self, replica: int) -> Path:
+        """The file of one replica's events. [-]"""
+        return self.folder / f"replica-{replica:06d}.parquet"
+
+
+def spooled(spool: Spool | None, replica: int, digest: Any) -> tuple[Any, int]:
+    """Write a replica's events (of its ``ReplicaDigest``) to the spool, wherever the replica ran; return
+    the digest with only what the run keeps of them in memory — the whole log of the representative replica
+    (0), the finish row of the others — and the rows written (unchanged and 0 without a spool). [-]"""
+    events = digest.events
+    if spool is None or events is None:
+        return digest, 0
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(framed(events, replica, spool.origin), preserve_index=False)
+    pq.write_table(table, spool.part(replica))
+    kept = events
+    if replica != 0 and "kind" in events:
+        kept = events[events["kind"].astype("string") == EventKind.FINISH.value]
+    return dataclasses.replace(digest, events=kept), len(events)
+
+
 class EventLog:
     """Every replica's events, one Parquet file per replica in a spool folder of megacluster's own."""
 
     def __init__(self, origin: pd.Timestamp) -> None:
-        self.origin = origin
-        """The run's start as a UTC time (event times are seconds after it)."""
-        self.folder = Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX))
+        self.spool = Spool(Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX)), origin)
+        self.folder = self.spool.folder
         self._parts: dict[int, Path] = {}
         self.rows = 0
         """Rows spooled so far. [-]"""
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
 
-    def keep(self, replica: int, events: pd.DataFrame | None) -> pd.DataFrame | None:
-        """Spool a replica's events; return what the run keeps in memory of them: the whole log of the
-        representative replica (0), only the finish row of the others (None without a job). [-]"""
-        if events is None:
-            return None
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    def note(self, replica: int, rows: int) -> None:
+        """Record that ``replica``'s events (``rows`` of them) are in the spool. [-]"""
+        if rows or self.spool.part(replica).exists():
+            self._parts[replica] = self.spool.part(replica)
+            self.rows += rows
 
-        path = self.folder / f"replica-{replica:06d}.parquet"
-        pq.write_table(pa.Table.from_pandas(framed(events, replica, self.origin), preserve_index=False), path)
-        self._parts[replica] = path
-        self.rows += len(events)
-        if replica == 0 or "kind" not in events:
-            return events
-        return events[events["kind"].astype("string") == EventKind.FINISH.value]
+    def keep(self, replica: int, digest: Any) -> Any:
+        """Spool a replica's events from this process (:func:`spooled`) and record them. [-]"""
+        kept, rows = spooled(self.spool, replica, digest)
+        self.note(replica, rows)
+        return kept
 
     def frame(self) -> pd.DataFrame:
         """The whole log as one table, in replica order (all of it in memory). [-]"""
@@ -91,8 +118,6 @@ class EventLog:
 
 
 def kept_digest(log: EventLog | None, replica: int, digest: Any) -> Any:
-    """``digest`` (a ``ReplicaDigest``) with its events spooled to ``log`` and only what the run keeps of
-    them left in memory (unchanged without a log). [-]"""
-    if log is None:
-        return digest
-    return dataclasses.replace(digest, events=log.keep(replica, digest.events))
+    """``digest`` (a ``ReplicaDigest``) with its events spooled to ``log`` from this process and only what
+    the run keeps of them left in memory (unchanged without a log). [-]"""
+    return digest if log is None else log.keep(replica, digest)
