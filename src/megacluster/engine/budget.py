@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from megacluster.errors import InputError
+from megacluster.power.constants import COMPILED_MIN_STEPS
 from megacluster.scenario.schema import Scenario
 
 BASE_BYTES = 300e6
@@ -28,6 +29,14 @@ STEP_BYTES = 1_500.0
 REPLICA_STEP_BYTES = 500.0
 """Memory per time step and replica: the plant's arrays and the job's progress kept until the summary. [B]
 [D] traced peak growth per step and added replica (~320–380 B), rounded up."""
+
+DIGEST_STEP_BYTES = 24.0
+"""Memory per time step and replica kept to the end of a run of several replicas: the job's cumulative FLOP
+(8 B a step) for the P10/P50/P90 bands, their stack and its sorted copy (16 B). [B] [D] 3 x 8 B."""
+
+COMPILED_LOOP_BYTES = 130e6
+"""Memory of numba and the compiled dispatch loop, loaded by runs of ``COMPILED_MIN_STEPS`` steps or more. [B]
+[D] resident memory grew by 121 MB on loading it (flagship, /proc/self/status), rounded up."""
 
 EVENT_BYTES = 1_600.0
 """Memory per expected job event (failure candidate, its cause, repair time, the event-log row). [B]
@@ -109,13 +118,36 @@ def expected_events(scenario: Scenario) -> float:
     return 2.0 * unexpected + planned  # each failure that pulls a node also logs its repair
 
 
+def _workers(replicas: int) -> int:
+    """Processes running replicas at once (``engine.replicas.auto_workers``: the usable cores from 4
+    replicas on). [-]"""
+    if replicas < 4:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, replicas))
+
+
 def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstimate:
-    """Memory and time of ``simulate(scenario)`` from its size alone (milliseconds, no simulation)."""
+    """Memory and time of ``simulate(scenario)`` from its size alone (milliseconds, no simulation).
+
+    Replicas are reduced to digests as they finish and their events spooled to disk (engine/replicas.py,
+    results/eventlog.py): whole replicas alive at once are the first one (kept for the time series) and one
+    per worker process; every replica keeps its cumulative FLOP for the bands."""
     sim = scenario.simulation
     reps = sim.replicas if replicas is None else replicas
     steps = max(1, round(sim.horizon_days * 86400.0 / sim.step))
     events = expected_events(scenario)
-    memory = BASE_BYTES + steps * (STEP_BYTES + REPLICA_STEP_BYTES * reps) + EVENT_BYTES * events * reps
+    held = 1 if reps == 1 else 1 + _workers(reps)
+    memory = (
+        BASE_BYTES
+        + (COMPILED_LOOP_BYTES if steps >= COMPILED_MIN_STEPS else 0.0)
+        + steps * STEP_BYTES
+        + held * (steps * REPLICA_STEP_BYTES + EVENT_BYTES * events)
+        + (reps * steps * DIGEST_STEP_BYTES if reps > 1 else 0.0)
+    )
     seconds = reps * (steps * STEP_SECONDS + events * EVENT_SECONDS)
     return WorkEstimate(steps, reps, events, memory, seconds)
 

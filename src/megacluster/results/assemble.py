@@ -158,8 +158,10 @@ def _timeseries(
         columns["cumulative_flop"] = np.asarray(run.job.cumulative_flop, dtype=np.float64)
         if len(digests) > 1:
             stack = np.vstack([d.cumulative_flop for d in digests if d.cumulative_flop is not None])
-            for q in (10, 50, 90):
-                columns[f"cumulative_flop_p{q}"] = np.percentile(stack, q, axis=0)
+            bands = np.percentile(stack, (10, 50, 90), axis=0)  # one sorted copy for the three bands
+            del stack
+            for q, band in zip((10, 50, 90), bands, strict=True):
+                columns[f"cumulative_flop_p{q}"] = band
     else:
         columns["cumulative_flop"] = np.zeros(grid.n)
     return pd.DataFrame(columns)

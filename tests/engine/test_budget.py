@@ -1,0 +1,31 @@
+"""The size-before-work estimate: whole replicas held at once, digests kept per replica, the compiled loop."""
+
+from __future__ import annotations
+
+import pytest
+
+import megacluster.engine.budget as budget
+from megacluster.scenario.load import load_scenario
+
+
+def test_each_more_replica_adds_its_digest_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(budget, "_workers", lambda replicas: 1 if replicas < 4 else 2)
+    sc = load_scenario("colossus-2024")
+    steps = 86_400
+    a, b = budget.estimate_work(sc, 10), budget.estimate_work(sc, 11)
+    assert b.memory_bytes - a.memory_bytes == pytest.approx(steps * budget.DIGEST_STEP_BYTES)
+    one = budget.estimate_work(sc, 1)
+    whole = steps * budget.REPLICA_STEP_BYTES + budget.EVENT_BYTES * one.events_per_replica
+    # ten replicas on two workers: three whole replicas alive (the first, one per worker), ten digests
+    assert a.memory_bytes - one.memory_bytes == pytest.approx(
+        2 * whole + 10 * steps * budget.DIGEST_STEP_BYTES
+    )
+    assert b.seconds > a.seconds > one.seconds
+
+
+def test_the_compiled_loop_counts_only_for_long_runs() -> None:
+    long = budget.estimate_work(load_scenario("colossus-2024"), 1)
+    short = budget.estimate_work(load_scenario("colossus-2024", {"simulation.horizon_days": 10}), 1)
+    fixed = budget.BASE_BYTES + budget.COMPILED_LOOP_BYTES
+    assert long.steps >= budget.COMPILED_MIN_STEPS > short.steps
+    assert long.memory_bytes > fixed and short.memory_bytes < fixed
