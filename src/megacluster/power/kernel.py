@@ -453,6 +453,51 @@ def _need(ahead, want, grid_mw, firm, charge_room, unit_peak, reserve, refill, c
 
 
 @njit(cache=True)
+def _charge(room, grid_spare, gen_spare, charge_gen):
+    """``phases.charge_from_spare``: (from the grid, from the generators). [MW]"""
+    from_grid = 0.0
+    x = grid_spare if grid_spare < room else room
+    if x > 0.0:
+        from_grid = x
+        room -= x
+    from_gen = 0.0
+    if charge_gen and room > 0.0 and gen_spare > 0.0:
+        from_gen = gen_spare if gen_spare < room else room
+    return from_grid, from_gen
+
+
+@njit(cache=True)
+def _commit_all(t, need_start, need_keep, dt_h, fleets, queue, starts_o):
+    """Phase 1 over every generator fleet in order: (capacity, minimum, available capacity). [MW]"""
+    unit_mw, avail, heat_rate, fc, ic, fs, ist = fleets
+    qbuf, qhead, qlen = queue
+    cap_total = 0.0
+    min_total = 0.0
+    avail_mw = 0.0
+    for g in range(fs.shape[0]):
+        need_start, need_keep, a = _commit(
+            g, t, need_start, need_keep, unit_mw, avail, fs, ist, ic, qbuf, qhead, qlen, starts_o
+        )
+        _window(g, t, dt_h, unit_mw, heat_rate, fs, ist, fc, qlen)
+        cap_total += fs[g, F_CAP]
+        min_total += fs[g, F_MIN]
+        avail_mw += a
+    return cap_total, min_total, avail_mw
+
+
+@njit(cache=True)
+def _outputs(n, ng, installed, qcap):
+    """The loop's records and its ring buffers, zeroed. [-]"""
+    records = (np.zeros((6, n)), np.zeros((ng, n)), np.zeros((ng, n), dtype=np.int64), np.zeros((ng, n)),
+               np.zeros((ng, n), dtype=np.int64), installed.copy())  # fmt: skip
+    queue = (np.zeros((ng, max(qcap, 1)), dtype=np.int64), np.zeros(ng, dtype=np.int64),
+             np.zeros(ng, dtype=np.int64))  # fmt: skip
+    window = (np.zeros((ng, WINDOW_SLOTS)), np.zeros((ng, WINDOW_SLOTS), dtype=np.int64),
+              np.zeros(ng, dtype=np.int64), np.zeros(ng, dtype=np.int64))  # fmt: skip
+    return records, queue, window
+
+
+@njit(cache=True)
 def run_steps(
     series, years, months, order, settings, switches, installed, slope_w, fixed_w, idle_w,
     unit_mw, avail, heat_rate, fc, ic, fs, ist, bat, partload, qcap,
@@ -461,36 +506,15 @@ def run_steps(
     capacity, PUE and battery power per step. Returns (flows per step: served, grid, battery, state of
     charge, cap fraction, supply capacity; per fleet: output, units on, fuel, starts; powered GPUs).
     [MW, MWh, MMBtu, -]"""
-    n = series.shape[1]
-    ng = fs.shape[0]
-    dfull, coolmax, ahead, gridcap, pue, bpow = (
-        series[0],
-        series[1],
-        series[2],
-        series[3],
-        series[4],
-        series[5],
-    )
-    flows_o = np.zeros((6, n))
-    out_o = np.zeros((ng, n))
-    on_o = np.zeros((ng, n), dtype=np.int64)
-    fuel_o = np.zeros((ng, n))
-    starts_o = np.zeros((ng, n), dtype=np.int64)
-    powered = installed.copy()
-    qbuf = np.zeros((ng, max(qcap, 1)), dtype=np.int64)
-    qhead = np.zeros(ng, dtype=np.int64)
-    qlen = np.zeros(ng, dtype=np.int64)
-    nox_m = np.zeros((ng, WINDOW_SLOTS))
-    st_m = np.zeros((ng, WINDOW_SLOTS), dtype=np.int64)
-    mhead = np.zeros(ng, dtype=np.int64)
-    mlen = np.zeros(ng, dtype=np.int64)
-    unit_peak, reserve, lead_h, dt_h = (
-        settings[S_UNIT_PEAK],
-        settings[S_RESERVE],
-        settings[S_LEAD_H],
-        settings[S_DT_H],
-    )
-    battery_first = switches[W_BATTERY_FIRST] != 0
+    n, ng = series.shape[1], fs.shape[0]
+    dfull, coolmax, ahead, gridcap = series[0], series[1], series[2], series[3]
+    pue, bpow = series[4], series[5]
+    records, queue, window = _outputs(n, ng, installed, qcap)
+    flows_o, out_o, on_o, fuel_o, starts_o, powered = records
+    nox_m, st_m, mhead, mlen = window
+    fleets = (unit_mw, avail, heat_rate, fc, ic, fs, ist)
+    campus_args = (installed, slope_w, fixed_w, idle_w, settings, switches, powered)
+    lead_h, dt_h = settings[S_LEAD_H], settings[S_DT_H]
     charge_gen = switches[W_CHARGE_GEN] != 0
     year = years[0] if n else 0
     for t in range(n):
@@ -500,24 +524,18 @@ def run_steps(
                 _new_period(g, t, months[t], fs, ist, fc, ic, nox_m, st_m, mhead, mlen)
         d, gc, dmax, pb = dfull[t], gridcap[t], coolmax[t], bpow[t]
         dis_max, chg_max, firm = _battery_limits(bat, pb, lead_h)
-        cap_total = 0.0
-        min_total = 0.0
-        avail_mw = 0.0
+        cap_total, min_total, avail_mw = 0.0, 0.0, 0.0
         if ng:
             want = d if d < dmax else dmax
             refill = bat[B_SOC] < bat[B_RESERVE]
-            firm = firm if battery_first else 0.0
+            firm = firm if switches[W_BATTERY_FIRST] != 0 else 0.0
+            peak, reserve = settings[S_UNIT_PEAK], settings[S_RESERVE]
             need_start, need_keep = _need(
-                ahead[t], want, gc, firm, chg_max, unit_peak, reserve, refill, charge_gen
+                ahead[t], want, gc, firm, chg_max, peak, reserve, refill, charge_gen
             )
-            for g in range(ng):
-                need_start, need_keep, a = _commit(
-                    g, t, need_start, need_keep, unit_mw, avail, fs, ist, ic, qbuf, qhead, qlen, starts_o
-                )
-                _window(g, t, dt_h, unit_mw, heat_rate, fs, ist, fc, qlen)
-                cap_total += fs[g, F_CAP]
-                min_total += fs[g, F_MIN]
-                avail_mw += a
+            cap_total, min_total, avail_mw = _commit_all(
+                t, need_start, need_keep, dt_h, fleets, queue, starts_o
+            )
         flows_o[5, t] = gc + dis_max + avail_mw
         target = gc + dis_max + cap_total
         target = d if d < target else target
@@ -525,56 +543,25 @@ def run_steps(
         if target >= d - 1e-12 * (d if d > 1.0 else 1.0):
             served, cap = d, 1.0
         else:
-            served, cap = _fit(
-                t, target, pue[t], installed, slope_w, fixed_w, idle_w, settings, switches, powered
-            )
+            served, cap = _fit(t, target, pue[t], *campus_args)
         grid, gen, dis, rem = _merit(served, gc, cap_total, dis_max, order)
         served = served - rem if rem > 0.0 else served
         chg = 0.0
         if gen < min_total - ROUNDING_MW:
-            campus_args = (installed, slope_w, fixed_w, idle_w, settings, switches, powered)
             flows, cap_total, min_total = _hold_minimum(
                 t, pue[t], (served, grid, gen, dis, chg, cap), (gc, dis_max, chg_max), cap_total, min_total,
                 unit_mw, fs, ist, fc, campus_args,
             )  # fmt: skip
             served, grid, gen, dis, chg, cap = flows
         if pb > 0.0 and dis <= 0.0 and chg < chg_max:
-            room = chg_max - chg
-            grid_spare = gc - grid
-            gen_spare = cap_total - gen
-            from_grid = 0.0
-            x = grid_spare if grid_spare < room else room
-            if x > 0.0:
-                from_grid = x
-                room -= x
-            from_gen = 0.0
-            if charge_gen and room > 0.0 and gen_spare > 0.0:
-                from_gen = gen_spare if gen_spare < room else room
+            from_grid, from_gen = _charge(chg_max - chg, gc - grid, cap_total - gen, charge_gen)
             grid += from_grid
             chg += from_grid
             gen += from_gen
             chg += from_gen
         if ng:
-            _split(
-                t,
-                gen,
-                cap_total,
-                min_total,
-                dt_h,
-                unit_mw,
-                heat_rate,
-                fs,
-                ist,
-                fc,
-                ic,
-                partload,
-                out_o,
-                on_o,
-                fuel_o,
-            )
+            record = (out_o, on_o, fuel_o)
+            _split(t, gen, cap_total, min_total, dt_h, unit_mw, heat_rate, fs, ist, fc, ic, partload, *record)
         flows_o[3, t] = _battery_advance(bat, dis, chg) if pb > 0.0 else bat[B_SOC]
-        flows_o[0, t] = served
-        flows_o[1, t] = grid
-        flows_o[2, t] = dis - chg
-        flows_o[4, t] = cap
+        flows_o[0, t], flows_o[1, t], flows_o[2, t], flows_o[4, t] = served, grid, dis - chg, cap
     return flows_o, out_o, on_o, fuel_o, starts_o, powered
