@@ -1,22 +1,24 @@
 """Benchmark of Monte Carlo replicas of the flagship (colossus-2024, 300 days at 5-minute steps).
 
-    uv run python benchmarks/bench_replicas.py                 # 100 replicas (minutes on 2 busy cores)
-    uv run python benchmarks/bench_replicas.py --replicas 8    # a quicker look
-    uv run python benchmarks/bench_replicas.py --start-methods # the pool's start-up: fork, forkserver, spawn
+    uv run python benchmarks/bench_replicas.py                   # the command, 1 and 100 replicas; hot loops
+    uv run python benchmarks/bench_replicas.py --replicas 20     # a quicker look
+    uv run python benchmarks/bench_replicas.py --methods         # lean digests against every replica kept
+    uv run python benchmarks/bench_replicas.py --start-methods   # pool start-up: fork, forkserver, spawn
 
-Each case runs in a fresh subprocess (its own peak memory), side by side in one run:
+Default: ``megacluster run colossus-2024 --replicas N`` as a user runs it (a fresh process writing its output
+folder, with the preset's uncertain assumptions sampled per replica), for 1 and N replicas: wall time, CPU
+time of the process tree, and the peak memory of the whole tree (the sum of the processes' proportional set
+sizes, PSS, sampled every 0.1 s: forked workers share the driver's pages, so their resident sizes would count
+those pages twice); then the two hot loops on one replica's own inputs, side by side in this run: the
+plant's dispatch loop interpreted (``loop.run_steps``, the previous method) against compiled
+(``kernel.py``), and the job's event loop (``run_job``) of this tree against that of an earlier git
+revision (``--job-rev``, run from a ``git archive`` of it).
 
-- ``previous``: the method before engine/replicas.py: every replica kept whole, one after another, then
-  assembled (``PreparedRun.results``);
+``--methods`` runs each case in a fresh subprocess (its own peak memory), side by side:
+
+- ``previous``: every replica kept whole, one after another, then assembled (``PreparedRun.results``);
 - ``lean x1``: each replica reduced to its digest as it finishes, in this process (``workers=1``);
 - ``lean xW``: the same on W forked worker processes (``workers=None``: the usable cores).
-
-Prints the set-up time (shared by all replicas), the replicas' wall and CPU time, seconds per replica, the
-ratio to one replica, the peak memory of the driver and of the largest worker (RSS; forked workers share
-the driver's pages, so the two do not add up), and where a replica's time goes: the job's event loop
-(``run_job``: JobMachine) and the plant's dispatch loop (``run_dispatch``), per interruption and per step.
-The two hot loops are not compiled in this change (see docs/replicas.md); their figures here are the
-baseline a compiled kernel must beat.
 """
 
 from __future__ import annotations
@@ -112,6 +114,181 @@ def _start_case(method: str) -> dict[str, Any]:
     return {"method": method, "serial_s": serial_s, "pool_s": time.perf_counter() - t}
 
 
+def _command_case(replicas: int) -> dict[str, Any]:
+    """``megacluster run PRESET --replicas N`` in a fresh process, its output in a temporary folder."""
+    import shutil
+    import tempfile
+
+    from treemem import measure
+
+    folder = tempfile.mkdtemp(prefix="megacluster-bench-")
+    try:
+        program = os.path.join(os.path.dirname(sys.executable), "megacluster")  # the installed command
+        exe = [program, "run", PRESET, "--replicas", str(replicas)]
+        run = measure([*exe, "--out", os.path.join(folder, "out")])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if run.returncode != 0:
+        raise SystemExit(f"megacluster run exited {run.returncode}")
+    return {"replicas": replicas, **run.__dict__}
+
+
+def _capture(path: str) -> None:
+    """Run one replica of the flagship at its medians; pickle its job's and dispatch's inputs to ``path``."""
+    import pickle
+
+    import numpy as np
+
+    import megacluster.engine.simulate as sim
+    import megacluster.power.plant as plant_module
+    from megacluster.engine.uncertain import fixed
+    from megacluster.scenario.load import load_scenario
+
+    captured: dict[str, Any] = {}
+    job, dispatch = sim.run_job, plant_module.run_dispatch
+
+    def keep_job(inputs: Any, rng: Any) -> Any:
+        captured["job"] = (inputs, rng.bit_generator.state)
+        return job(inputs, rng)
+
+    def keep_dispatch(inputs: Any, *args: Any) -> Any:
+        captured["dispatch"] = inputs
+        return dispatch(inputs, *args)
+
+    sim.run_job = keep_job  # type: ignore[assignment]
+    plant_module.run_dispatch = keep_dispatch  # type: ignore[assignment]
+    sim.prepare(fixed(load_scenario(PRESET))).replica(np.random.default_rng(0))
+    with open(path, "wb") as handle:
+        pickle.dump(captured, handle)
+
+
+def _job_child(path: str, repeats: int) -> dict[str, Any]:
+    """Best CPU time of ``run_job`` on the captured inputs, with whatever megacluster this process imports."""
+    import pickle
+
+    import numpy as np
+
+    from megacluster.reliability.job import run_job
+
+    with open(path, "rb") as handle:
+        inputs, state = pickle.load(handle)["job"]
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state
+        t0 = time.process_time()
+        result = run_job(inputs, rng)
+        best = min(best, time.process_time() - t0)
+    assert result is not None
+    return {
+        "cpu_s": best,
+        "interruptions": result.interruptions_unexpected,
+        "finish_s": result.finish_s,
+        "goodput": result.goodput,
+    }
+
+
+def _dispatch_loops(path: str, repeats: int) -> dict[str, float]:
+    """Best CPU time of the dispatch on the captured inputs, interpreted and compiled (outputs compared)."""
+    import pickle
+
+    import numpy as np
+
+    from megacluster.power.dispatch import LoopKernel, run_dispatch
+
+    with open(path, "rb") as handle:
+        inputs = pickle.load(handle)["dispatch"]
+    out: dict[str, float] = {"steps": float(len(inputs.grid_cap_mw))}
+    results = {}
+    for kernel in (LoopKernel.PYTHON, LoopKernel.COMPILED):
+        run_dispatch(inputs, kernel)  # the compiled loop loads on its first call
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.process_time()
+            results[kernel] = run_dispatch(inputs, kernel)
+            best = min(best, time.process_time() - t0)
+        out[kernel.value] = best
+    a, b = results[LoopKernel.PYTHON], results[LoopKernel.COMPILED]
+    out["identical"] = float(
+        all(np.array_equal(getattr(a, f), getattr(b, f)) for f in ("served_mw", "gen_mw"))
+    )
+    return out
+
+
+def _source_of(rev: str, into: str) -> str:
+    """The ``src`` folder of git revision ``rev`` of this repository, extracted under ``into``."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    archive = subprocess.run(
+        ["git", "-C", root, "archive", rev, "src"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+    return os.path.join(into, "src")
+
+
+def _hot_loops(rev: str, repeats: int) -> dict[str, Any]:
+    """Both hot loops on one replica's inputs: dispatch interpreted vs compiled, job loop now vs ``rev``."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="megacluster-bench-")
+    try:
+        path = os.path.join(folder, "inputs.pkl")
+        _capture(path)
+        loops = _dispatch_loops(path, repeats)
+        child = [sys.executable, __file__, "--job-child", path, "--repeats", str(repeats)]
+        now = json.loads(
+            subprocess.run(child, capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+        )
+        env = {**os.environ, "PYTHONPATH": _source_of(rev, folder)}
+        out = subprocess.run(child, capture_output=True, text=True, check=True, env=env)
+        before = json.loads(out.stdout.splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"dispatch": loops, "job_now": now, "job_before": before, "rev": rev}
+
+
+def _print_command(one: dict[str, Any], many: dict[str, Any], loops: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=150)
+    table = Table(title=f"megacluster run {PRESET} (fresh process, output written; {os.cpu_count()} cores)")
+    columns = (
+        "replicas",
+        "wall [s]",
+        "CPU, all processes [s]",
+        "peak PSS, tree [MB]",
+        "driver peak PSS [MB]",
+    )
+    for col in (*columns, "peak RSS summed [MB]", "wall / one replica's run"):
+        table.add_column(col, justify="right")
+    for row in (one, many):
+        table.add_row(
+            str(row["replicas"]),
+            f"{row['wall_s']:.1f}",
+            f"{row['cpu_s']:.1f}",
+            f"{row['peak_pss_mb']:.0f}",
+            f"{row['driver_peak_pss_mb']:.0f}",
+            f"{row['peak_rss_mb']:.0f}",
+            f"x{row['wall_s'] / one['wall_s']:.1f}",
+        )
+    console.print(table)
+    d, now, before = loops["dispatch"], loops["job_now"], loops["job_before"]
+    steps = d["steps"]
+    console.print(
+        f"dispatch loop, one replica ({steps:,.0f} steps): interpreted {d['python']:.3f} s "
+        f"({1e6 * d['python'] / steps:.2f} us a step), compiled {d['compiled']:.3f} s "
+        f"({1e6 * d['compiled'] / steps:.2f} us a step): x{d['python'] / d['compiled']:.1f}"
+        f"{'' if d['identical'] else ' - OUTPUTS DIFFER'}"
+    )
+    same = now["finish_s"] == before["finish_s"] and now["interruptions"] == before["interruptions"]
+    console.print(
+        f"job event loop, one replica ({now['interruptions']:,} interruptions): revision {loops['rev']} "
+        f"{before['cpu_s']:.3f} s, now {now['cpu_s']:.3f} s: x{before['cpu_s'] / now['cpu_s']:.1f}"
+        f"{'' if same else ' - RESULTS DIFFER'}"
+    )
+
+
 def _run(kind: str, replicas: int) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--case", kind, "--replicas", str(replicas)],
@@ -128,6 +305,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--replicas", type=int, default=100)
+    parser.add_argument("--methods", action="store_true", help="lean digests against every replica kept")
+    parser.add_argument("--job-rev", default="d89ec9d", help="revision whose job loop is the baseline")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--job-child", help=argparse.SUPPRESS)
     parser.add_argument("--case", choices=("previous", "lean1", "lean"), help=argparse.SUPPRESS)
     parser.add_argument("--skip-previous", action="store_true", help="leave out the previous method")
     parser.add_argument("--start", choices=("fork", "forkserver", "spawn"), help=argparse.SUPPRESS)
@@ -135,6 +316,13 @@ def main() -> None:
         "--start-methods", action="store_true", help="only compare the pool's start methods (10-day runs)"
     )
     args = parser.parse_args()
+    if args.job_child:
+        print(json.dumps(_job_child(args.job_child, args.repeats)))
+        return
+    if not (args.case or args.start or args.start_methods or args.methods):
+        one, many = _command_case(1), _command_case(args.replicas)
+        _print_command(one, many, _hot_loops(args.job_rev, args.repeats))
+        return
     if args.case:
         print(json.dumps(_case(args.case, args.replicas)))
         return
@@ -203,7 +391,6 @@ def main() -> None:
         f"({lean1['interruptions']} interruptions); dispatch loop (run_dispatch) {dispatch_s:.1f} s = "
         f"{100 * dispatch_s / per:.0f} %, {per_step_us:.1f} us per step ({lean1['steps']} steps)"
     )
-    console.print("speed-up of the hot loops: none yet (not compiled in this change; docs/replicas.md)")
 
 
 if __name__ == "__main__":
