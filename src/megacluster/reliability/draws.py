@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from megacluster.reliability.causes import CauseTable
+from megacluster.reliability.causes import RADII, CauseTable
 from megacluster.reliability.config import ReliabilityConfig
 from megacluster.reliability.events import (
     assign_causes,
@@ -19,6 +19,7 @@ from megacluster.reliability.events import (
     draw_poisson_times,
     infant_mortality_multiplier,
 )
+from megacluster.reliability.kinds import BlastRadius, Cause
 from megacluster.reliability.repair import draw_repair_s
 from megacluster.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
@@ -66,6 +67,53 @@ class Draws:
     """Uniform draw of each candidate that picks its blast radius among its cause's shares. [-]"""
     site_t: list[float] = field(default_factory=list)
     """Site power events (job-level), in time order. [s]"""
+
+
+@dataclass(frozen=True, slots=True)
+class CauseMap:
+    """What a failure candidate's draws mean: the causes a run books (the table's, then the site power event)
+    and the blast radius each cause's draw picks, with the GPUs it takes out and its repair factor."""
+
+    ids: tuple[str, ...]
+    """Cause ids, in the order of the candidates' cause indices. [-]"""
+    members: list[Cause]
+    """The same as ``Cause`` members. [-]"""
+    site: int
+    """Index of the site power event. [-]"""
+    blast_cdf: list[list[float]]
+    """Cumulative share of each radius (``RADII`` order), per cause of the table. [-]"""
+    radius_gpus: list[int]
+    """GPUs each radius takes out (0: the whole job, nothing pulled). [-]"""
+    radius_repair: list[float]
+    """Repair time factor of each radius. [-]"""
+    radius_names: list[str]
+    """Each radius's name (the event log's). [-]"""
+
+    @classmethod
+    def of(
+        cls, cfg: ReliabilityConfig, table: CauseTable, blast_gpus: tuple[int, int] | None, site: bool
+    ) -> CauseMap:
+        """The map for a configuration (``blast_gpus``: a rack's and a leaf's GPUs; ``site``: with site power
+        events)."""
+        ids = (*table.ids, Cause.SITE_POWER.value) if site else table.ids
+        blast = table.blast_matrix()
+        if not cfg.correlated_failures:
+            blast = np.zeros_like(blast)
+            node, job = RADII.index(BlastRadius.NODE), RADII.index(BlastRadius.JOB)
+            blast[:, node] = table.takes_node_out()
+            blast[:, job] = ~table.takes_node_out()
+        node_gpus = cfg.node_gpus
+        rack, leaf = blast_gpus or (8 * node_gpus, 64 * node_gpus)
+        sizes = {BlastRadius.NODE: node_gpus, BlastRadius.RACK: rack, BlastRadius.LEAF: leaf}
+        return cls(
+            ids=ids,
+            members=[Cause(c) for c in ids],
+            site=len(table.ids),
+            blast_cdf=np.cumsum(blast, axis=1).tolist(),
+            radius_gpus=[int(sizes.get(r, 0)) for r in RADII],
+            radius_repair=table.repair_factors().tolist(),
+            radius_names=[r.value for r in RADII],
+        )
 
 
 def draw_job_events(

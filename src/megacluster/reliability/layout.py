@@ -11,6 +11,7 @@ number of replicas, within the GPUs held less the repair deficit) and finds the 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import OrderedDict
 
@@ -18,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from megacluster.reliability.jobdata import JobInputs
+from megacluster.reliability.profile import flat, forward_min
 from megacluster.units import SECONDS_PER_HOUR
 
 CACHED_PROFILES = 256
@@ -25,6 +27,12 @@ CACHED_PROFILES = 256
 
 WINDOW_STEPS = 2048
 """Steps a layout profile integrates at first; it doubles forward when the job runs past it. [-]"""
+
+_CHUNK = 64
+"""Values of a window's cumulative progress turned into a list at a time, beyond those asked for. [-]"""
+
+SHORT_SPAN = 64
+"""Spans of fewer steps are checked for capped steps one step at a time (no arrays built). [-]"""
 
 _BLOCK = 256
 """Block length of the block maxima that find the next rise of the supply. [-]"""
@@ -41,8 +49,15 @@ class LayoutProfile:
         self.k0 = 0
         self.k1 = 0
         self.cum = np.zeros(1)
-        self._zero = np.zeros(0, dtype=np.intp)
-        self._change = np.zeros(0, dtype=np.intp)
+        self.cum_l: list[float] = [0.0]
+        """The start of ``cum`` as a list, made in chunks as the event loop reaches them (it reads one value
+        at a time, and a numpy scalar is slow to read; most windows are left after a few steps). [FLOP]"""
+        self.cum_last = 0.0
+        """``cum[-1]``. [FLOP]"""
+        self._fits = np.zeros(0, dtype=np.bool_)
+        self._marks: tuple[NDArray[np.intp], NDArray[np.intp]] | None = None
+        """Steps of the window where the layout does not fit and where that changes (found when first asked:
+        most windows never are). [-]"""
 
     def _rates(self, ka: int, kb: int) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         """Rate and fit of steps ``ka`` .. ``kb - 1``. [FLOP/s, -]"""
@@ -73,9 +88,10 @@ class LayoutProfile:
         self.k0, self.k1 = ka, kb
         self.cum = np.zeros(kb - ka + 1)
         np.cumsum(rate * self.src.dt, out=self.cum[1:])
-        self._zero = np.flatnonzero(~fits) + ka
-        self._change = np.flatnonzero(fits[1:] != fits[:-1]) + 1 + ka
-        self._last_fits = bool(fits[-1]) if fits.size else False
+        self.cum_l = []
+        self.cum_last = float(self.cum[-1])
+        self._fits = fits
+        self._marks = None
 
     def ensure(self, k: int) -> None:
         """Grow the window forward to hold step ``k`` (it never moves back: progress stays comparable)."""
@@ -85,10 +101,9 @@ class LayoutProfile:
         rate, fits = self._rates(self.k1, kb)
         more = self.cum[-1] + np.cumsum(rate * self.src.dt)
         self.cum = np.concatenate((self.cum, more))
-        self._zero = np.concatenate((self._zero, np.flatnonzero(~fits) + self.k1))
-        edges = np.concatenate(([self._last_fits], fits))
-        self._change = np.concatenate((self._change, np.flatnonzero(edges[1:] != edges[:-1]) + self.k1))
-        self._last_fits = bool(fits[-1])
+        self.cum_last = float(self.cum[-1])
+        self._fits = np.concatenate((self._fits, fits))
+        self._marks = None
         self.k1 = kb
 
     @property
@@ -98,11 +113,12 @@ class LayoutProfile:
 
     def eff(self, k: int) -> int:
         """GPUs running the job in step ``k`` (0 where the layout does not fit). [-]"""
-        return self.gpus if self.src.fits(self.gpus, k) else 0
+        g, src = self.gpus, self.src  # src.fits, inlined
+        return g if g > 0 and src.full_l[k] >= g and src.floor_l[k] >= g - 1e-6 * g else 0  # max(g, 1) = g
 
     def accept(self, k: int) -> float:
         """Share of the full job's failure candidates in step ``k`` that hit this layout's GPUs. [-]"""
-        full = int(self.src.full_gpus[k])
+        full = self.src.full_l[k]
         eff = self.eff(k)
         return eff / full if full > 0 and eff > 0 else 0.0
 
@@ -112,10 +128,43 @@ class LayoutProfile:
 
     def progress(self, t: float, k: int) -> float:
         """FLOP done by ``t`` (in step ``k``) if computing throughout, from the window's start. [FLOP]"""
-        self.ensure(k)
+        if k >= self.k1:
+            self.ensure(k)
         j = k - self.k0
-        cum = self.cum
-        return float(cum[j] + (cum[j + 1] - cum[j]) * (t - self.src.edges[k]) / self.src.dt)
+        cum = self.cum_l
+        if not 0 <= j < len(cum) - 1:
+            cum = self.list_to(j)
+        c = cum[j]
+        return c + (cum[j + 1] - c) * (t - self.src.edges_l[k]) / self.src.dt
+
+    def list_to(self, j: int) -> list[float]:
+        """``cum_l``, holding ``cum[j + 1]`` (all of ``cum`` for a negative ``j``, which counts from the
+        end). [FLOP]"""
+        cum = self.cum_l
+        have = len(cum)
+        if j < 0:
+            cum.extend(self.cum[have:].tolist())
+        elif j + 2 > have:
+            cum.extend(self.cum[have : j + 2 + _CHUNK].tolist())
+        return cum
+
+    def progress_l(self, t: list[float], t0: float, last: int) -> list[float]:
+        """``progress_v`` on lists, each instant in step ``min(int((t - t0) / dt), last)``: for the few
+        instants of a short fast-forward, the same floats. [FLOP]"""
+        dt = self.src.dt
+        k0, cum, edges = self.k0, self.cum_l, self.src.edges_l
+        if t:
+            top = min(int((max(t) - t0) / dt), last)  # the steps grow with the instants
+            self.ensure(top)
+            low = min(int((min(t) - t0) / dt), last)
+            if not 0 <= low - k0 <= top - k0 < len(cum) - 1:
+                cum = self.list_to(low - k0 if low < k0 else top - k0)
+        return [
+            cum[j - k0] + (cum[j - k0 + 1] - cum[j - k0]) * (x - edges[j]) / dt
+            for x in t
+            for i in (int((x - t0) / dt),)
+            for j in (last if last < i else i,)
+        ]
 
     def progress_v(self, t: NDArray[np.float64], k: NDArray[np.intp]) -> NDArray[np.float64]:
         """``progress`` for arrays of times and their steps. [FLOP]"""
@@ -129,9 +178,9 @@ class LayoutProfile:
     def time_of(self, value: float, t_from: float) -> float:
         """First instant >= ``t_from`` in the window at which ``progress`` reaches ``value`` (inf if not in
         the window). [s]"""
+        if value > self.cum_last:
+            return math.inf  # the usual answer, found without the array
         cum = self.cum
-        if value > cum[-1]:
-            return math.inf
         j = int(cum.searchsorted(value, side="left")) - 1
         if j < 0:
             return t_from
@@ -148,19 +197,31 @@ class LayoutProfile:
         j = int(runs.searchsorted(k))
         return int(runs[j]) if j < runs.size else None
 
+    def fits_to_end(self, k: int) -> bool:
+        """Whether the layout fits at every step from ``k`` to the horizon. [-]"""
+        return self.src.fit_to_end[k] >= self.gpus - 1e-6 * self.gpus
+
     def next_zero_step(self, k: int) -> int | None:
         """First step >= ``k`` in the window in which the layout does not fit, or None. [-]"""
         if self.src.fit_to_end[k] >= self.gpus - 1e-6 * self.gpus:
             return None  # fits to the horizon (the common case, asked at every phase)
         self.ensure(k)
-        return self._next(self._zero, k)
+        return self._next(self.marks()[0], k)
 
     def next_change_step(self, k: int) -> int | None:
         """First step > ``k`` in the window where the running GPUs change, or None. [-]"""
         if self.src.fit_to_end[k] >= self.gpus - 1e-6 * self.gpus:
             return None  # fits from k to the horizon: nothing changes
         self.ensure(k)
-        return self._next(self._change, k + 1)
+        return self._next(self.marks()[1], k + 1)
+
+    def marks(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Steps of the window where the layout does not fit, and where fitting changes. [-]"""
+        if self._marks is None:
+            fits = self._fits
+            zero = np.flatnonzero(~fits) + self.k0
+            self._marks = zero, np.flatnonzero(fits[1:] != fits[:-1]) + 1 + self.k0
+        return self._marks
 
 
 class Layouts:
@@ -196,9 +257,7 @@ class Layouts:
             self.fit_floor = self.full_gpus.astype(np.float64)
             self.fit_uncapped = self.fit_floor
             self.prefer = np.minimum(whole, self.cap_replicas)
-        self.fit_to_end: list[float] = np.minimum.accumulate(
-            np.minimum(self.full_gpus, self.fit_floor)[::-1]
-        )[::-1].tolist()
+        self.fit_to_end = flat(np.minimum.accumulate(np.minimum(self.full_gpus, self.fit_floor)[::-1])[::-1])
         """Most GPUs that fit at every step from each step to the horizon. [-]"""
         look = max(round(inputs.config.layout_lookahead_h * SECONDS_PER_HOUR / self.dt), 1)
         most_all = np.minimum(np.floor(self.fit_floor / rg + 1e-9).astype(np.int64), whole)
@@ -216,6 +275,17 @@ class Layouts:
         self._rise_block_max = blocks.reshape(-1, _BLOCK).max(axis=1) if blocks.size else blocks
         self._cache: OrderedDict[int, LayoutProfile] = OrderedDict()
         self.window = WINDOW_STEPS
+        # flat copies of the per-step arrays the event loop reads one value at a time (see ``flat``)
+        self.edges_l = flat(self.edges)
+        self.held_l = flat(held, "q")
+        self.full_l = flat(self.full_gpus, "q")
+        self.floor_l = flat(self.fit_floor)
+        self.uncapped_l = self.floor_l if self.fit_uncapped is self.fit_floor else flat(self.fit_uncapped)
+        self.prefer_l = flat(self.prefer, "q")
+        self._rise_memo: dict[int, tuple[int, int | None]] = {}
+        self._rises_l = flat(rises, "q")
+        self._rise_value_l = flat(self._rise_value, "q")
+        self._rise_block_max_l = flat(self._rise_block_max, "q")
 
     def step(self, t: float) -> int:
         """The step holding instant ``t`` (clamped to the grid). [-]"""
@@ -237,8 +307,8 @@ class Layouts:
     def choose(self, k: int, deficit: int) -> int:
         """Replicas to restart on in step ``k`` with ``deficit`` GPUs in repair beyond the spares: what the
         power policy runs, within the whole replicas held less the deficit. [-]"""
-        avail = max(int(self.held[k]) - int(deficit), 0) // self.replica_gpus
-        return int(min(int(self.prefer[k]), avail))
+        avail = max(self.held_l[k] - int(deficit), 0) // self.replica_gpus
+        return min(self.prefer_l[k], avail)
 
     def next_fit_step(self, k: int, deficit: int) -> int | None:
         """First step >= ``k`` where some layout fits with ``deficit`` GPUs in repair, or None. [-]"""
@@ -256,32 +326,44 @@ class Layouts:
         """First step > ``k`` where the supply rises to more than ``replicas`` replicas, or None. [-]"""
         if k >= self._last_rise:
             return None  # no rise after k (the common case once the build-out is done)
-        rises, values = self._rises, self._rise_value
-        j = int(rises.searchsorted(k, side="right"))
-        if j >= rises.size:
-            return None
-        end = min((j // _BLOCK + 1) * _BLOCK, rises.size)
-        hit = np.flatnonzero(values[j:end] > replicas)
-        if hit.size:
-            return int(rises[j + int(hit[0])])
-        later = np.flatnonzero(self._rise_block_max[j // _BLOCK + 1 :] > replicas)
-        if not later.size:
-            return None
-        b = j // _BLOCK + 1 + int(later[0])
-        hit = np.flatnonzero(values[b * _BLOCK : (b + 1) * _BLOCK] > replicas)
-        return int(rises[b * _BLOCK + int(hit[0])])
+        # the answer found from an earlier step holds for every step from it up to the answer (no rise above
+        # ``replicas`` in between): the event loop asks again and again within that span
+        memo = self._rise_memo.get(replicas)
+        if memo is not None and memo[0] <= k and (memo[1] is None or k < memo[1]):
+            return memo[1]
+        found = self._next_rise(k, replicas)
+        self._rise_memo[replicas] = (k, found)
+        return found
+
+    def _next_rise(self, k: int, replicas: int) -> int | None:
+        """``next_rise`` without the memo: the rest of the block of rises after ``k``, then the first later
+        block whose maximum is above ``replicas`` (a scan of flat arrays: the hit is usually near). [-]"""
+        rises, values, block_max = self._rises_l, self._rise_value_l, self._rise_block_max_l
+        n = len(rises)
+        j = bisect.bisect_right(rises, k)
+        b = j // _BLOCK
+        while True:
+            for i in range(j, min((b + 1) * _BLOCK, n)):
+                if values[i] > replicas:
+                    return rises[i]
+            b += 1
+            while b < len(block_max) and block_max[b] <= replicas:
+                b += 1
+            if b >= len(block_max):
+                return None
+            j = b * _BLOCK
 
     def rate_at(self, replicas: int, k: int) -> float:
         """FLOP rate of a layout of ``replicas`` in step ``k`` (0 where it does not fit). [FLOP/s]"""
         n = replicas * self.replica_gpus
         tol = 1e-6 * max(n, 1)
-        if replicas <= 0 or self.full_gpus[k] < n or self.fit_floor[k] < n - tol:
+        if replicas <= 0 or self.full_l[k] < n or self.floor_l[k] < n - tol:
             return 0.0
         if self.per_replica is not None:
             base = float(self.per_replica[min(replicas, self.per_replica.size - 1)])
         else:
             base = float(self.per_gpu[k]) * n
-        if self.power is not None and self.fit_uncapped[k] < n - tol:
+        if self.power is not None and self.uncapped_l[k] < n - tol:
             base *= float(self.power.factor_at(n, np.array([k], dtype=np.intp))[0])
         return base
 
@@ -289,7 +371,7 @@ class Layouts:
         """Whether ``gpus`` running GPUs fit step ``k`` (held, and carried by the power at the deepest cap).
         [-]"""
         tol = 1e-6 * max(gpus, 1)
-        return gpus > 0 and self.full_gpus[k] >= gpus and self.fit_floor[k] >= gpus - tol
+        return gpus > 0 and self.full_l[k] >= gpus and self.floor_l[k] >= gpus - tol
 
     def capped_s(self, gpus: int, t0: float, t1: float) -> float:
         """Time between ``t0`` and ``t1`` in steps where ``gpus`` running GPUs fit only capped. [s]"""
@@ -298,6 +380,13 @@ class Layouts:
         tol = 1e-6 * max(gpus, 1)
         ka, kb = int((t0 - self.t0) / self.dt), int((t1 - self.t0) / self.dt)
         ka, kb = max(ka, 0), min(kb, self.n - 1)
+        if kb - ka < SHORT_SPAN:  # the usual span between two stops: look for a capped step on the lists
+            unc, floor, least = self.uncapped_l, self.floor_l, gpus - tol
+            for j in range(ka, kb + 1):
+                if unc[j] < least and floor[j] >= least:
+                    break
+            else:
+                return 0.0
         k = np.arange(ka, kb + 1)
         capped = (self.fit_uncapped[k] < gpus - tol) & (self.fit_floor[k] >= gpus - tol)
         if not capped.any():
@@ -305,12 +394,3 @@ class Layouts:
         lo = np.maximum(self.edges[k], t0)
         hi = np.minimum(self.edges[k + 1], t1)
         return float(np.sum(np.where(capped, np.maximum(hi - lo, 0.0), 0.0)))
-
-
-def forward_min(values: NDArray[np.int64], steps: int) -> NDArray[np.int64]:
-    """Minimum of ``values`` over each step and the ``steps - 1`` after it (the last value repeats). [-]"""
-    if steps <= 1 or values.size == 0 or values.min() == values.max():
-        return values
-    padded = np.concatenate((values, np.full(steps - 1, values[-1])))
-    out: NDArray[np.int64] = np.lib.stride_tricks.sliding_window_view(padded, steps).min(axis=1)
-    return out

@@ -59,13 +59,8 @@ class Ledger:
     by_cause: list[int] = field(default_factory=list)
     commit_t: list[float] = field(default_factory=list)
     commit_w: list[float] = field(default_factory=list)
-    log_t: list[float] = field(default_factory=list)
-    log_kind: list[EventKind] = field(default_factory=list)
-    log_cause: list[Cause] = field(default_factory=list)
-    log_gpus: list[int] = field(default_factory=list)
-    log_lost: list[float] = field(default_factory=list)
-    log_replicas: list[int] = field(default_factory=list)
-    log_blast: list[str] = field(default_factory=list)
+    log_rows: list[tuple[float, EventKind, Cause, int, float, int, str]] = field(default_factory=list)
+    """The event log, a row per event (one append per event; split into columns at the end)."""
     rs_t: list[float] = field(default_factory=list)
     rs_cause: list[Cause] = field(default_factory=list)
     rs_replicas: list[int] = field(default_factory=list)
@@ -126,10 +121,10 @@ class Ledger:
         if self.persist_due is not None:
             self.commit(self.persist_due, self.snap_work, self.snap_compute_s)
 
-    def _commit_many(self, times: NDArray[np.float64], works: NDArray[np.float64]) -> None:
-        self.commit_t.extend(times.tolist())
-        self.commit_w.extend(works.tolist())
-        self.n_ckpt += int(times.size)
+    def _commit_many(self, times: list[float], works: list[float]) -> None:
+        self.commit_t.extend(times)
+        self.commit_w.extend(works)
+        self.n_ckpt += len(times)
 
     def rollback(self, why: str = "rework") -> float:
         """Lose the compute since the last completed checkpoint; return it. [s]"""
@@ -149,18 +144,18 @@ class Ledger:
             self.useful += k * tau + self.uncommitted_s
             self.uncommitted_s = 0.0
             self._commit_many(ends, works)
-            self.committed = float(works[k - 1])
+            self.committed = works[k - 1]
         else:
             self.commit_pending()
             self.uncommitted_s += tau  # the last cycle's snapshot is still being written
             self.useful += (k - 1) * tau
-            self._commit_many(ends[: k - 1] + write_s, works[: k - 1])
+            self._commit_many([e + write_s for e in ends[: k - 1]], works[: k - 1])
             if k > 1:
-                self.committed = float(works[k - 2])
-            self.snap_work = float(works[k - 1])
+                self.committed = works[k - 2]
+            self.snap_work = works[k - 1]
             self.snap_compute_s = tau
-            self.persist_due = float(ends[k - 1]) + write_s
-        self.work = float(works[k - 1])
+            self.persist_due = ends[k - 1] + write_s
+        self.work = works[k - 1]
 
     # --- the event log --------------------------------------------------------------------------------------
     def log(
@@ -174,13 +169,11 @@ class Ledger:
         blast: str = "",
     ) -> None:
         """One row of the event log (and its details: the layout in force, a failure's blast radius)."""
-        self.log_t.append(t)
-        self.log_kind.append(kind)
-        self.log_cause.append(cause)
-        self.log_gpus.append(gpus)
-        self.log_lost.append(lost)
-        self.log_replicas.append(replicas)
-        self.log_blast.append(blast)
+        self.log_rows.append((t, kind, cause, gpus, lost, replicas, blast))
+
+    def log_columns(self) -> list[tuple[Any, ...]]:
+        """The event log's columns: time, kind, cause, GPUs, lost, replicas, blast."""
+        return list(zip(*self.log_rows, strict=True)) if self.log_rows else [()] * 7
 
     def log_restart(self, t: float, cause: Cause, replicas: int, gpus: int, parts: RestartParts) -> int:
         """One row of the restart log; returns its index."""
@@ -191,21 +184,23 @@ class Ledger:
         self.rs_parts.append(parts.as_tuple())
         return len(self.rs_t) - 1
 
-    def events(self) -> dict[str, NDArray[np.generic]]:
-        """The event log as columns (see ``JobResult.events``)."""
+    def events(self, cols: list[tuple[Any, ...]] | None = None) -> dict[str, NDArray[np.generic]]:
+        """The event log as columns (see ``JobResult.events``; ``cols``: ``log_columns()`` if known)."""
+        cols = self.log_columns() if cols is None else cols
         return {
-            "time_s": np.asarray(self.log_t, dtype=np.float64),
-            "kind": np.asarray(self.log_kind, dtype=np.str_),
-            "cause": np.asarray(self.log_cause, dtype=np.str_),
-            "gpus_affected": np.asarray(self.log_gpus, dtype=np.int64),
-            "work_lost_s": np.asarray(self.log_lost, dtype=np.float64),
+            "time_s": np.asarray(cols[0], dtype=np.float64),
+            "kind": np.asarray(cols[1], dtype=np.str_),
+            "cause": np.asarray(cols[2], dtype=np.str_),
+            "gpus_affected": np.asarray(cols[3], dtype=np.int64),
+            "work_lost_s": np.asarray(cols[4], dtype=np.float64),
         }
 
-    def details(self) -> dict[str, NDArray[np.generic]]:
-        """Columns aligned with the event log (see ``JobResult.event_details``)."""
+    def details(self, cols: list[tuple[Any, ...]] | None = None) -> dict[str, NDArray[np.generic]]:
+        """Columns aligned with the event log (see ``JobResult.event_details``; ``cols`` as in ``events``)."""
+        cols = self.log_columns() if cols is None else cols
         return {
-            "replicas": np.asarray(self.log_replicas, dtype=np.int64),
-            "blast": np.asarray(self.log_blast, dtype=np.str_),
+            "replicas": np.asarray(cols[5], dtype=np.int64),
+            "blast": np.asarray(cols[6], dtype=np.str_),
         }
 
     def restarts(self) -> dict[str, NDArray[np.generic]]:
@@ -261,6 +256,7 @@ class Ledger:
         held = wall - self.waiting
         mode = dict(self.mode)
         mode["stopped"] = max(wall - sum(mode.values()), 0.0)
+        cols = self.log_columns()
         return JobResult(
             cumulative_flop=self.committed_at(step_ends_s),
             finished=finish_s is not None,
@@ -286,8 +282,8 @@ class Ledger:
             lost_by_cause_s=dict(self.lost_by),
             layout_replicas=self.sampled(self.layout_t, self.layout_r, step_ends_s),
             running_replicas=self.sampled(self.running_t, self.running_r, step_ends_s),
-            events=self.events(),
-            event_details=self.details(),
+            events=self.events(cols),
+            event_details=self.details(cols),
             restart_log=self.restarts(),
         )
 

@@ -6,7 +6,7 @@ interruption: it changes only at restarts — after a failure, a planned stop, a
 given no longer carry the layout, even capped) or a planned grow (the supply rose and the gain outweighs the
 restart). Each restart is paid from its parts (``restart.py``), with a re-shard when the replica count
 changes. Phase events (checkpoint due, finish, stall end, restart end, layout stops fitting, GPUs back, supply
-rises) carry the generation of the phase that scheduled them and are dropped once the phase has changed.
+rises) are kept in a heap of their own, emptied when the phase changes.
 Stretches of uninterrupted compute + checkpoint cycles are fast-forwarded in one vectorised step (``cycles``).
 The random inputs are drawn up front (``draws``); the time accounting, commits and event log live in the
 ledger.
@@ -18,21 +18,23 @@ ledger.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from megacluster.reliability import cycles
-from megacluster.reliability.causes import RADII, llama3_causes
+from megacluster.reliability.causes import llama3_causes
 from megacluster.reliability.checkpoint import AutoMethod, CheckpointMode
-from megacluster.reliability.draws import Hazard, draw_job_events
+from megacluster.reliability.draws import CauseMap, Hazard, draw_job_events
 from megacluster.reliability.jobdata import JobInputs, JobResult
 from megacluster.reliability.kinds import BlastRadius, Cause, EventKind, RestartTrigger
 from megacluster.reliability.layout import Layouts
 from megacluster.reliability.ledger import Ledger
-from megacluster.reliability.profile import band_change_index, banded, next_index
+from megacluster.reliability.profile import band_change_index, banded, flat, next_index
 from megacluster.reliability.restart import RestartParts, restart_parts
 
 # job states
@@ -40,14 +42,7 @@ _COMPUTE, _STALL, _RESTART, _WAIT, _WAIT_REPAIR, _DONE = range(6)
 # event kinds
 _CAND, _PLANNED, _REPAIR, _CKPT, _FINISH, _STALL_END, _RESTART_END, _GPU_ZERO, _GPU_BACK = range(9)
 _GROW, _SITE, _WINDOW, _END = range(9, 13)
-_PHASE_EVENTS = frozenset({_CKPT, _FINISH, _STALL_END, _RESTART_END, _GPU_ZERO, _GPU_BACK, _GROW, _WINDOW})
 _INTERRUPTIBLE = (_COMPUTE, _STALL, _RESTART)
-_TRIGGER_CAUSE = {
-    RestartTrigger.PLANNED: Cause.PLANNED_MAINTENANCE,
-    RestartTrigger.POWER: Cause.POWER_SHORTFALL,
-    RestartTrigger.GROW: Cause.GROW,
-    RestartTrigger.RESUME: Cause.NO_GPUS,
-}
 
 
 class JobMachine:
@@ -62,23 +57,28 @@ class JobMachine:
         self.dt = float(inputs.dt_s)
         edges = np.append(inputs.step_start_s, inputs.step_start_s[-1] + self.dt)
         self.edges = edges
-        self.edges_l: list[float] = edges.tolist()
         self.t_end = float(edges[-1])
         self.target = float(inputs.target_flop)
         self.shrink = cfg.on_shortage == "shrink"
         self.spares = int(cfg.spares_gpus)
         self.layouts = Layouts(inputs)
+        self.edges_l = self.layouts.edges_l
         self.policy = cfg.checkpoint_policy(
             inputs.checkpoint_bytes, int(self.layouts.full_gpus.max(initial=0))
         )
         self.auto = self.policy.fixed_interval_s is None
-        self._init_causes(inputs)
+        self.saxena = self.policy.auto_method is AutoMethod.SAXENA
+        self._tau: dict[tuple[float, float], float] = {}
+        """Checkpoint intervals by (MTTI, restart): the interval is asked at every checkpoint. [s]"""
+        self.causes = CauseMap.of(
+            cfg, llama3_causes(), inputs.blast_gpus, inputs.site_event_rate_per_s is not None
+        )
         hazard = Hazard.of(cfg, inputs.step_start_s)
         self.rate_s = hazard.rate_s
         self.planned_s = hazard.planned_s
         # the auto interval sees the multiplier rounded down to 1 % bands: constant between band changes
-        self.mult_banded: list[float] = banded(hazard.mult).tolist()
-        self.mult_change_idx = band_change_index(hazard.mult)
+        self.mult_banded = flat(banded(hazard.mult))
+        self.mult_change = flat(band_change_index(hazard.mult), "q")
         start = float(inputs.start_s)
         self.draws = draw_job_events(
             hazard,
@@ -93,6 +93,9 @@ class JobMachine:
             inputs.site_event_rate_per_s,
         )
         self.heap: list[tuple[float, int, int, int]] = []
+        """Events that outlive a phase: candidates, planned stops, site events, repairs, the end."""
+        self.phase: list[tuple[float, int, int, int]] = []
+        """The current phase's events (a heap too, emptied when the phase changes: nothing stale is kept)."""
         self.seq = 0
         self.gen = 0
         self.state = _WAIT
@@ -114,53 +117,54 @@ class JobMachine:
         self.final_stall = False
         self.needs_restart = False
         self.finish_s: float | None = None
+        self.start_progress: tuple[object, int, float, float] = (None, 0, math.nan, 0.0)
+        """(profile, its window's start, instant, progress) found when the compute phase began: ``close``
+        needs the same progress again (the window cannot move within a compute phase). [-, -, s, FLOP]"""
         self._parts: dict[tuple[int, RestartTrigger, bool, bool], RestartParts] = {}
-        self.ledger = Ledger(start_s=start, n_causes=len(self.cause_ids))
-
-    def _init_causes(self, inputs: JobInputs) -> None:
-        """Cause ids (the table's, then the site power event), blast radii and what each takes out."""
-        cfg = self.cfg
-        table = llama3_causes()
-        site = inputs.site_event_rate_per_s is not None
-        self.cause_ids = (*table.ids, Cause.SITE_POWER.value) if site else table.ids
-        self.site_cause = len(table.ids)
-        blast = table.blast_matrix()
-        if not cfg.correlated_failures:
-            blast = np.zeros_like(blast)
-            node, job = RADII.index(BlastRadius.NODE), RADII.index(BlastRadius.JOB)
-            blast[:, node] = table.takes_node_out()
-            blast[:, job] = ~table.takes_node_out()
-        self.blast_cdf: list[list[float]] = np.cumsum(blast, axis=1).tolist()
-        node_gpus = cfg.node_gpus
-        rack, leaf = inputs.blast_gpus or (8 * node_gpus, 64 * node_gpus)
-        sizes = {BlastRadius.NODE: node_gpus, BlastRadius.RACK: rack, BlastRadius.LEAF: leaf}
-        self.radius_gpus = [int(sizes.get(r, 0)) for r in RADII]
-        self.radius_repair: list[float] = table.repair_factors().tolist()
+        self.ledger = Ledger(start_s=start, n_causes=len(self.causes.ids))
 
     # --- time, progress, restarts ---------------------------------------------------------------------------
     def push(self, t: float, kind: int, tag: int = 0) -> None:
         self.seq += 1
         heapq.heappush(self.heap, (t, self.seq, kind, tag))
 
+    def push_phase(self, t: float, kind: int) -> None:
+        """Schedule an event of the current phase (dropped if the phase ends first)."""
+        self.seq += 1
+        heapq.heappush(self.phase, (t, self.seq, kind, self.gen))
+
     def step(self, t: float) -> int:
         k = int((t - self.t0) / self.dt)
         return 0 if k < 0 else (self.n - 1 if k >= self.n else k)
-
-    def progress(self, t: float) -> float:
-        return self.prof.progress(t, self.step(t))
 
     def progress_v(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
         k = np.minimum(((t - self.t0) / self.dt).astype(np.intp), self.n - 1)
         return self.prof.progress_v(t, k)
 
+    def progress_l(self, t: list[float]) -> list[float]:
+        """``progress_v`` on lists (the same steps and floats). [FLOP]"""
+        return self.prof.progress_l(t, self.t0, self.n - 1)
+
     def edge_time(self, k: int | None, t: float) -> float:
         return math.inf if k is None else max(self.edges_l[k], t)
 
-    def mtti_s(self, t: float, gpus: int | None = None) -> float:
-        k = self.step(t)
+    def mtti_s(self, k: int, gpus: int | None = None) -> float:
+        """Mean time to interruption in step ``k`` on ``gpus`` GPUs (the layout's running ones: None). [s]"""
         g = self.prof.eff(k) if gpus is None else gpus
         h = self.rate_s * self.mult_banded[k] * g + self.planned_s
         return 1.0 / h if h > 0 else math.inf
+
+    def interval_s(self, k: int) -> float:
+        """The checkpoint interval in step ``k`` (the policy's, kept by its arguments). [s]"""
+        restart = 0.0
+        if self.saxena:
+            restart = self.parts_of(self.replicas, RestartTrigger.FAILURE, False, False).total_s
+        h = self.rate_s * self.mult_banded[k] * self.prof.eff(k) + self.planned_s  # self.mtti_s, inlined
+        key = (1.0 / h if h > 0 else math.inf, restart)
+        tau = self._tau.get(key)
+        if tau is None:
+            tau = self._tau[key] = self.policy.interval_s(*key)
+        return tau
 
     def deficit(self) -> int:
         """GPUs in repair beyond the spares (``repair.repair_deficit``, inlined for the hot loop). [-]"""
@@ -169,7 +173,9 @@ class JobMachine:
 
     def choose(self, t: float) -> int:
         """Replicas a restart at ``t`` runs on (the full job's when waiting for repairs). [-]"""
-        return self.layouts.choose(self.step(t), self.deficit() if self.shrink else 0)
+        d = self.in_repair - self.spares if self.shrink else 0  # self.deficit, inlined
+        k = int((t - self.t0) / self.dt)  # self.step, inlined
+        return self.layouts.choose(0 if k < 0 else (self.n - 1 if k >= self.n else k), d if d > 0 else 0)
 
     def parts_of(self, replicas: int, trigger: RestartTrigger, spare: bool, reshard: bool) -> RestartParts:
         key = (replicas, trigger, spare, reshard)
@@ -185,13 +191,20 @@ class JobMachine:
     # --- phases ---------------------------------------------------------------------------------------------
     def close(self, t: float, completed: bool = True, why: str = "rework") -> None:
         """End the current phase at ``t`` and book its time."""
-        e = t - self.t_phase
+        t_from = self.t_phase
+        e = t - t_from
         s = self.state
         led = self.ledger
         if s == _COMPUTE:
             led.uncommitted_s += e
             led.since_ckpt_s += e
-            led.work += self.progress(t) - self.progress(self.t_phase)
+            k, last = int((t - self.t0) / self.dt), self.n - 1  # self.step, inlined
+            k = 0 if k < 0 else (last if k > last else k)
+            prof, start = self.prof, self.start_progress
+            if start[0] is prof and start[1] == prof.k0 and start[2] == t_from:  # as enter_compute found it
+                led.work += prof.progress(t, k) - start[3]
+            else:
+                led.work += prof.progress(t, k) - prof.progress(t_from, self.step(t_from))
         elif s == _STALL:
             if completed:
                 led.overhead += e
@@ -213,13 +226,14 @@ class JobMachine:
         self.state = state
         self.t_phase = t
         self.gen += 1
+        self.phase.clear()
 
     def start_run(self, t: float) -> None:
         """The layout starts computing (after a restart, a wait or at the start)."""
         self.running = True
         self.run_t0 = t
         k = self.step(t)
-        in_hand = max(int(self.layouts.held[k]) - self.deficit(), 0) // self.layouts.replica_gpus
+        in_hand = max(self.layouts.held_l[k] - self.deficit(), 0) // self.layouts.replica_gpus
         self.run_short = self.replicas < in_hand
         if self.last_run > 0 and self.replicas != self.last_run:
             self.ledger.n_resizes += 1
@@ -239,44 +253,61 @@ class JobMachine:
         led.set_running(t, 0)
 
     def enter_compute(self, t: float) -> None:
+        """Compute from ``t``: fast-forward whole cycles after a checkpoint, then schedule the phase's events
+        (``step``, ``edge_time`` and ``push_phase`` inlined: this runs at every checkpoint)."""
         if not self.running:
             self.start_run(t)
         self.enter(_COMPUTE, t)
-        led = self.ledger
+        led, prof, edges = self.ledger, self.prof, self.edges_l
         k = self.step(t)
-        self.prof.anchor(k)
-        self.grow_t = self.edge_time(self.layouts.next_rise(k, self.replicas), t)
-        if self.tau is None or led.since_ckpt_s == 0.0:
-            restart = 0.0
-            if self.policy.auto_method is AutoMethod.SAXENA:
-                restart = self.parts_of(self.replicas, RestartTrigger.FAILURE, False, False).total_s
-            self.tau = self.policy.interval_s(self.mtti_s(t), restart)
+        if not prof.k0 <= k < prof.k1:
+            prof.anchor(k)
+        rise = self.layouts.next_rise(k, self.replicas)
+        grow = self.grow_t = math.inf if rise is None else max(edges[rise], t)
+        tau = self.tau
+        if tau is None or led.since_ckpt_s == 0.0:
+            tau = self.tau = self.interval_s(k)
             if led.since_ckpt_s == 0.0:
-                t = self.fast_forward(t)
-                self.t_phase = t
-        self.push(t + max(self.tau - led.since_ckpt_s, 0.0), _CKPT, self.gen)
-        t_fin = self.prof.time_of(self.progress(t) + (self.target - led.work), t)
+                t_ff = self.fast_forward(t)
+                self.t_phase = t_ff
+                if t_ff != t:
+                    t, k = t_ff, self.step(t_ff)
+        phase, gen, seq, push = self.phase, self.gen, self.seq + 1, heapq.heappush
+        push(phase, (t + max(tau - led.since_ckpt_s, 0.0), seq, _CKPT, gen))
+        p = prof.progress(t, k)
+        self.start_progress = (prof, prof.k0, t, p)
+        t_fin = prof.time_of(p + (self.target - led.work), t)
         if t_fin < math.inf:
-            self.push(t_fin, _FINISH, self.gen)
-        if self.grow_t < math.inf:
-            self.push(self.grow_t, _GROW, self.gen)
-        if self.prof.end_step < self.n:  # the profile's window ends: extend it and look again
-            self.push(self.edge_time(self.prof.end_step, t), _WINDOW, self.gen)
-        self.schedule_zero(t, self.step(t))
+            seq += 1
+            push(phase, (t_fin, seq, _FINISH, gen))
+        if grow < math.inf:
+            seq += 1
+            push(phase, (grow, seq, _GROW, gen))
+        if prof.k1 < self.n:  # the profile's window ends: extend it and look again
+            seq += 1
+            push(phase, (max(edges[prof.k1], t), seq, _WINDOW, gen))
+        self.seq = seq
+        self.schedule_zero(t, k)
 
-    def schedule_zero(self, t: float, k: int) -> None:
-        """Schedule the stop at the first step from ``k`` (holding ``t``) where the layout no longer fits."""
+    def schedule_zero(self, t: float, k: int = -1) -> None:
+        """Schedule the stop at the first step from ``k`` (holding ``t``; found if not given) where the layout
+        no longer fits."""
+        if k < 0:
+            k = self.step(t)
         prof = self.prof
-        prof.anchor(k)
+        if not prof.k0 <= k < prof.k1:
+            prof.anchor(k)
+        if self.layouts.fit_to_end[k] >= prof.gpus - 1e-6 * prof.gpus:
+            return  # fits to the horizon (``prof.fits_to_end``, inlined: the common case, every phase)
         k_zero = prof.next_zero_step(k)
         if k_zero is not None:
-            self.push(max(self.edges_l[k_zero], t), _GPU_ZERO, self.gen)
+            self.push_phase(max(self.edges_l[k_zero], t), _GPU_ZERO)
 
     def enter_stall(self, t: float, duration: float, final: bool) -> None:
         self.enter(_STALL, t)
         self.final_stall = final
-        self.push(t + duration, _STALL_END, self.gen)
-        self.schedule_zero(t, self.step(t))
+        self.push_phase(t + duration, _STALL_END)
+        self.schedule_zero(t)
 
     def begin_restart(
         self, t: float, replicas: int, trigger: RestartTrigger, cause: Cause, spare: bool
@@ -294,8 +325,8 @@ class JobMachine:
         self.restart_row = led.log_restart(t, cause, replicas, gpus, self.parts)
         led.set_layout(t, replicas)
         self.enter(_RESTART, t)
-        self.push(t + self.parts.total_s, _RESTART_END, self.gen)
-        self.schedule_zero(t, self.step(t))
+        self.push_phase(t + self.parts.total_s, _RESTART_END)
+        self.schedule_zero(t)
 
     def enter_wait(self, t: float) -> None:
         self.enter(_WAIT, t)
@@ -304,7 +335,7 @@ class JobMachine:
         k = self.layouts.next_fit_step(self.step(t), self.deficit() if self.shrink else 0)
         t_back = self.edge_time(k, t)
         if t_back < math.inf:
-            self.push(t_back, _GPU_BACK, self.gen)
+            self.push_phase(t_back, _GPU_BACK)
 
     def resume(self, t: float) -> None:
         """Run again after a wait: restart first if the job's processes died, else compute."""
@@ -332,32 +363,40 @@ class JobMachine:
     def horizon(self, t: float) -> float:
         """Time of the next event that could change the cycle: heap top, layout stops fitting, supply rises,
         hazard band change. [s]"""
-        heap = self.heap
-        gen = self.gen
-        while heap and heap[0][2] in _PHASE_EVENTS and heap[0][3] != gen:
-            heapq.heappop(heap)
+        heap, phase, prof = self.heap, self.phase, self.prof
         limit = heap[0][0] if heap else self.t_end
+        if phase and phase[0][0] < limit:
+            limit = phase[0][0]
         k = self.step(t)
-        limit = min(limit, self.t_end, self.grow_t, self.edge_time(self.prof.next_zero_step(k), t))
+        fits = prof.fits_to_end(k)  # then it never stops nor changes (the common case)
+        zero = math.inf if fits else self.edge_time(prof.next_zero_step(k), t)
+        limit = min(limit, self.t_end, self.grow_t, zero)
         if self.auto:
             limit = min(
                 limit,
-                self.edge_time(next_index(self.mult_change_idx, k + 1), t),
-                self.edge_time(self.prof.next_change_step(k), t),
+                self.edge_time(next_index(self.mult_change, k + 1), t),
+                math.inf if fits else self.edge_time(prof.next_change_step(k), t),
             )
         return limit
 
     def fast_forward(self, t: float) -> float:
         """Apply the whole compute + stall cycles that end before the next event; return the new time. [s]"""
         tau = self.tau if self.tau is not None else math.inf
+        stall = self.policy.stall_s
+        cycle = tau + stall
+        heap = self.heap
+        if heap and cycle > 0 and (heap[0][0] - t) / cycle < cycles.MIN_BATCH:
+            # the horizon is no later than the next event: too few cycles fit before it, as ``plan_cycles``
+            # would find (without the horizon's look-ups; it happens at most checkpoints)
+            return t
         led = self.ledger
         batch = cycles.plan_cycles(
-            t, tau, self.policy.stall_s, self.horizon, led.work, self.target, self.progress_v
+            t, tau, stall, self.horizon, led.work, self.target, self.progress_v, self.progress_l
         )
         if batch is None:
             return t
         led.apply_cycles(batch, self.policy.mode, self.policy.write_s)
-        return float(batch.ends[-1])
+        return batch.ends[-1]
 
     # --- event handlers -------------------------------------------------------------------------------------
     def on_candidate(self, t: float, i: int) -> None:
@@ -369,12 +408,13 @@ class JobMachine:
         if not draws.cand_u[i] < self.prof.accept(self.step(t)):
             return  # thinned: the candidate hit a GPU the job is not running on
         cause = draws.cand_cause[i]
-        cdf = self.blast_cdf[cause]
+        causes = self.causes
+        cdf = causes.blast_cdf[cause]
         radius = min(bisect.bisect_right(cdf, draws.cand_blast[i]), len(cdf) - 1)
         self.close(t, completed=False)
         before = self.deficit()
-        gpus = self.radius_gpus[radius]
-        factor = self.radius_repair[radius]
+        gpus = causes.radius_gpus[radius]
+        factor = causes.radius_repair[radius]
         if gpus > 0 and factor > 0:
             self.in_repair += gpus
             self.push(t + draws.cand_repair[i] * factor, _REPAIR, gpus)
@@ -384,8 +424,8 @@ class JobMachine:
         lost = led.rollback()
         led.n_unexpected += 1
         led.by_cause[cause] += 1
-        why = Cause(self.cause_ids[cause])
-        led.log(t, EventKind.FAILURE, why, gpus, lost, self.replicas, RADII[radius].value)
+        why = causes.members[cause]
+        led.log(t, EventKind.FAILURE, why, gpus, lost, self.replicas, causes.radius_names[radius])
         self.after_interrupt(t, RestartTrigger.FAILURE, why, self.deficit() == before)
 
     def on_site(self, t: float, i: int) -> None:
@@ -399,7 +439,7 @@ class JobMachine:
         led = self.ledger
         lost = led.rollback()
         led.n_unexpected += 1
-        led.by_cause[self.site_cause] += 1
+        led.by_cause[self.causes.site] += 1
         led.log(t, EventKind.FAILURE, Cause.SITE_POWER, 0, lost, self.replicas, BlastRadius.JOB.value)
         self.after_interrupt(t, RestartTrigger.FAILURE, Cause.SITE_POWER, True)
 
@@ -424,7 +464,7 @@ class JobMachine:
         led.commit(t, led.work, led.uncommitted_s, written=False)
         led.since_ckpt_s = 0.0
 
-    def on_grow(self, t: float) -> None:
+    def on_grow(self, t: float, _tag: int = 0) -> None:
         """The supply rose above the layout: restart onto more replicas when the gain outweighs the cost."""
         k = self.step(t)
         grown = self.choose(t)
@@ -432,7 +472,7 @@ class JobMachine:
         if grown > self.replicas:
             new = self.layouts.rate_at(grown, k)
             parts = self.parts_of(grown, RestartTrigger.GROW, True, True)
-            gain = (new - now) * self.mtti_s(t, grown * self.layouts.replica_gpus)
+            gain = (new - now) * self.mtti_s(k, grown * self.layouts.replica_gpus)
             if new > now and gain >= self.cfg.grow_threshold * parts.total_s * new:
                 self.stop_at_checkpoint(t)
                 led = self.ledger
@@ -442,7 +482,7 @@ class JobMachine:
                 return
         self.grow_t = self.edge_time(self.layouts.next_rise(k, max(self.replicas, grown)), t)
         if self.grow_t < math.inf:
-            self.push(self.grow_t, _GROW, self.gen)
+            self.push_phase(self.grow_t, _GROW)
 
     def on_repair(self, t: float, gpus: int) -> None:
         self.in_repair -= gpus
@@ -457,7 +497,7 @@ class JobMachine:
             else:
                 self.enter_wait(t)
 
-    def on_restart_end(self, t: float) -> None:
+    def on_restart_end(self, t: float, _tag: int = 0) -> None:
         """The restart is done: compute on the layout that fits now (nodes back from repair or power that came
         back during the restart join; a changed count not yet re-sharded adds the re-shard)."""
         self.close(t)
@@ -501,10 +541,10 @@ class JobMachine:
         self.parts = RestartParts(**{**self.parts.as_dict(), "reshard_s": self.parts.reshard_s + extra})
         self.ledger.rs_parts[self.restart_row] = self.parts.as_tuple()
         self.enter(_RESTART, t)
-        self.push(t + extra, _RESTART_END, self.gen)
-        self.schedule_zero(t, self.step(t))
+        self.push_phase(t + extra, _RESTART_END)
+        self.schedule_zero(t)
 
-    def on_checkpoint_due(self, t: float, final: bool) -> None:
+    def on_checkpoint_due(self, t: float, _tag: int = 0, final: bool = False) -> None:
         self.close(t)
         led = self.ledger
         if final:
@@ -517,7 +557,7 @@ class JobMachine:
         led.since_ckpt_s = 0.0
         self.enter_stall(t, self.policy.stall_s, final=False)
 
-    def on_stall_end(self, t: float) -> None:
+    def on_stall_end(self, t: float, _tag: int = 0) -> None:
         self.close(t, completed=True)
         led = self.ledger
         if self.final_stall:
@@ -534,7 +574,7 @@ class JobMachine:
             led.persist_due = t + self.policy.write_s
         self.enter_compute(t)
 
-    def on_gpu_zero(self, t: float) -> None:
+    def on_gpu_zero(self, t: float, _tag: int = 0) -> None:
         """The layout no longer fits (power or GPUs withdrawn): stop, losing the uncommitted work, and restart
         on the replicas that fit, or wait when none does."""
         self.close(t, completed=False, why="power")
@@ -564,56 +604,50 @@ class JobMachine:
                 self.push(times[0], kind, 0)
         self.resume(start)
 
-    def dispatch(self, t: float, kind: int, tag: int) -> None:
-        """Hand one event to its handler."""
-        if kind == _CAND:
-            self.on_candidate(t, tag)
-        elif kind == _CKPT:
-            self.on_checkpoint_due(t, final=False)
-        elif kind == _STALL_END:
-            self.on_stall_end(t)
-        elif kind == _RESTART_END:
-            self.on_restart_end(t)
-        elif kind == _REPAIR:
-            self.on_repair(t, tag)
-        elif kind == _FINISH:
-            self.on_checkpoint_due(t, final=True)
-        elif kind == _PLANNED:
-            self.on_planned(t, tag)
-        elif kind == _GPU_ZERO:
-            self.on_gpu_zero(t)
-        elif kind == _GROW:
-            self.on_grow(t)
-        elif kind == _SITE:
-            self.on_site(t, tag)
-        elif kind == _WINDOW:
-            self.close(t)
-            self.enter_compute(t)
-        else:  # _GPU_BACK
-            self.close(t)
-            self.resume(t)
+    def handlers(self) -> list[Callable[[float, int], None]]:
+        """The handler of each event kind (in the kinds' order), called with the event's time and tag."""
+        finish = functools.partial(self.on_checkpoint_due, final=True)
+        return [
+            self.on_candidate, self.on_planned, self.on_repair, self.on_checkpoint_due, finish,
+            self.on_stall_end, self.on_restart_end, self.on_gpu_zero, self.on_gpu_back, self.on_grow,
+            self.on_site, self.on_window, self.on_end,
+        ]  # fmt: skip
+
+    def on_window(self, t: float, _tag: int = 0) -> None:
+        """The profile's window ends: extend it and look again."""
+        self.close(t)
+        self.enter_compute(t)
+
+    def on_gpu_back(self, t: float, _tag: int = 0) -> None:
+        """Some layout fits again after a wait."""
+        self.close(t)
+        self.resume(t)
+
+    def on_end(self, t: float, _tag: int = 0) -> None:
+        """The horizon: compute pending at it counts as useful."""
+        led = self.ledger
+        self.close(t, completed=True)
+        self.end_run(t)
+        led.useful += led.uncommitted_s
+        led.uncommitted_s = 0.0
+        self.state = _DONE
 
     def run(self) -> JobResult:
         end = max(float(self.inp.start_s), self.t_end)
         self.start()
-        heap = self.heap
+        heap, phase = self.heap, self.phase
         led = self.ledger
-        while heap:
+        pop = heapq.heappop
+        handlers = self.handlers()
+        while heap:  # the end event stays in it to the end
+            top = phase if phase and phase[0] < heap[0] else heap
             due = led.persist_due
-            if due is not None and due <= heap[0][0]:
+            if due is not None and due <= top[0][0]:
                 led.commit(due, led.snap_work, led.snap_compute_s)
                 continue
-            t, _, kind, tag = heapq.heappop(heap)
-            if kind in _PHASE_EVENTS and tag != self.gen:
-                continue
-            if kind == _END:
-                self.close(t, completed=True)
-                self.end_run(t)
-                led.useful += led.uncommitted_s  # compute pending at the horizon counts as useful
-                led.uncommitted_s = 0.0
-                break
-            self.dispatch(t, kind, tag)
-            if self.state == _DONE:
+            t, _, kind, tag = pop(top)
+            handlers[kind](t, tag)
+            if self.state == _DONE:  # finished, or the end event
                 end = t
                 break
-        return led.result(end, self.edges[1:], self.cause_ids, self.finish_s, self.tau, self.policy.write_s)
+        return led.result(end, self.edges[1:], self.causes.ids, self.finish_s, self.tau, self.policy.write_s)

@@ -19,6 +19,7 @@ Pure functions.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from megacluster.reliability.kinds import RestartTrigger
@@ -44,10 +45,10 @@ class RestartParts:
     fixed_s: float = 0.0
     """A given ``restart_s`` (every part in one number). [s]"""
 
-    @property
+    @cached_property
     def total_s(self) -> float:
         """The whole restart. [s]"""
-        # spelled out: the job's event loop asks for it at every restart (dataclasses.fields is slow there)
+        # spelled out and kept: the job's event loop asks for it at every restart (dataclasses.fields is slow)
         return (
             self.detect_s + self.reschedule_s + self.init_s + self.load_s + self.warmup_s + self.reshard_s
         ) + self.fixed_s
