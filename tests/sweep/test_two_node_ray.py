@@ -32,7 +32,8 @@ from sweep_fakes import CountingUnit, calls
 from megacluster.sweep import execute, plan_from_file
 from megacluster.sweep.store import PARTS
 
-pytestmark = pytest.mark.slow
+# one Ray at a time: under pytest-xdist (-n) the Ray modules share one worker (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 SWEEP = """
 name = "two-nodes"
