@@ -103,3 +103,25 @@ def test_bad_counts_are_input_errors(small_scenario_path: Path) -> None:
         run_replicas(prepared, 0, 0)
     with pytest.raises(InputError):
         run_replicas(prepared, 0, 2, workers=0)
+
+
+def test_flop_bands_by_blocks_equal_the_bands_of_the_whole_stack() -> None:
+    from megacluster.results.assemble import BAND_BLOCK_STEPS, flop_bands
+
+    rng = np.random.default_rng(5)
+    n = 2 * BAND_BLOCK_STEPS + 123  # a partial last block
+    curves = [np.cumsum(rng.exponential(1e20, size=n)) for _ in range(17)]
+    whole = np.percentile(np.vstack(curves), (10, 50, 90), axis=0)
+    np.testing.assert_array_equal(flop_bands(curves, n), whole)
+
+
+def test_events_parquet_from_the_spool_holds_every_replicas_rows(serial: Results, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from megacluster.results.writers import write_run_files
+
+    write_run_files(serial, tmp_path)
+    table = pq.read_table(tmp_path / "events.parquet")
+    pd.testing.assert_frame_equal(table.to_pandas(), serial.all_events())
+    assert table.schema.field("work_lost_s").metadata[b"unit"] == b"s"
+    assert table.schema.metadata[b"scenario"] == serial.summary.scenario.encode()

@@ -11,9 +11,13 @@ time series and whose power swings the report shows, is kept whole (41 MB for th
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
+import gc
 import multiprocessing as mp
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing.context import ForkContext, SpawnContext
@@ -71,6 +75,21 @@ def load_before_fork(steps: int) -> None:
         load()
 
 
+@contextlib.contextmanager
+def frozen_for_fork() -> Iterator[None]:
+    """While a pool forks and runs: this process's objects out of the garbage collector's sight
+    (``gc.freeze``), so that a forked worker's collections do not touch every inherited object and copy its
+    memory page (the workers' private memory fell from ~240 to ~200 MB with 12 flagship replicas); thawed
+    afterwards, so that a long-lived process (the web server) still collects what it frees. [-]"""
+    gc.collect()
+    trim_heap()  # the set-up's freed heap (the layout search) goes back to the system before the fork
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def pool_context() -> ForkContext | SpawnContext:
     """The start method of replica workers: 'fork' where the platform has it (see :func:`_run_pool`)."""
     return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context("spawn")
@@ -101,7 +120,26 @@ def _worker_one(
 ) -> tuple[ReplicaDigest, ReplicaRun | None, int]:
     if _WORKER_RUN is None:  # pragma: no cover - the initialiser always runs first
         raise RuntimeError("replica worker started without its prepared run")
-    return _one(_WORKER_RUN, index, seed, replicas, spool)
+    out = _one(_WORKER_RUN, index, seed, replicas, spool)
+    trim_heap()
+    return out
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # pragma: no cover - not glibc
+        return None
+
+
+def trim_heap() -> None:
+    """Give the C heap that a finished replica freed back to the system (glibc's ``malloc_trim``), so that
+    a worker holds one replica's memory, not the high-water mark of every replica it ran: the allocator keeps
+    freed blocks otherwise. Nothing on other C libraries. [-]"""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def run_replicas(
@@ -159,9 +197,12 @@ def _run_pool(
     """
     first: ReplicaRun | None = None
     load_before_fork(prepared.grid.n)
-    with ProcessPoolExecutor(
-        max_workers=n_workers, mp_context=pool_context(), initializer=_init_worker, initargs=(prepared,)
-    ) as pool:
+    with (
+        frozen_for_fork(),
+        ProcessPoolExecutor(
+            max_workers=n_workers, mp_context=pool_context(), initializer=_init_worker, initargs=(prepared,)
+        ) as pool,
+    ):
         spool = log.spool if log is not None else None  # workers write their replicas' events themselves
         pending: dict[Future[tuple[ReplicaDigest, ReplicaRun | None, int]], int] = {
             pool.submit(_worker_one, index, seed, replicas, spool): index for index in range(replicas)

@@ -11,7 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from megacluster.engine.replicas import auto_workers, load_before_fork, pool_context
+from megacluster.engine.replicas import (
+    auto_workers,
+    frozen_for_fork,
+    load_before_fork,
+    pool_context,
+    trim_heap,
+)
 from megacluster.engine.simulate import event_log, prepare
 from megacluster.engine.swings import with_swings
 from megacluster.results.assemble import ReplicaDigest, Results, assemble_digests, digest_replica
@@ -50,7 +56,10 @@ def _sampled_one(
     if run.job is not None and run.job.finished and run.job.finish_s is not None:
         day = run.job.finish_s / SECONDS_PER_DAY
     digest, rows = spooled(spool, index, digest_replica(run, sampled, prepared.grid))
-    return digest, (run if index == 0 else None), day, rows
+    kept = run if index == 0 else None
+    del run
+    trim_heap()
+    return digest, kept, day, rows
 
 
 def _kept(
@@ -90,7 +99,7 @@ def simulate_uncertain(
                 on_replica()
     else:
         load_before_fork(median.grid.n)
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context()) as pool:
+        with frozen_for_fork(), ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context()) as pool:
             futures = {
                 pool.submit(_sampled_one, samples[i], children[i], i, log.spool): i for i in range(replicas)
             }

@@ -96,7 +96,14 @@ def arrow_table(frame: Any, columns: dict[str, tuple[str, str]], file_metadata: 
     provenance (megacluster version, scenario hash, …) as schema metadata."""
     import pyarrow as pa
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return with_metadata(pa.Table.from_pandas(frame, preserve_index=False), columns, file_metadata)
+
+
+def with_metadata(table: Any, columns: dict[str, tuple[str, str]], file_metadata: dict[str, str]) -> Any:
+    """``table`` (pyarrow) with each column's unit and meaning and the run's provenance (see
+    :func:`arrow_table`). [-]"""
+    import pyarrow as pa
+
     fields = []
     for field in table.schema:
         unit, description = columns.get(field.name, ("", ""))

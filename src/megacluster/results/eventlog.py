@@ -98,19 +98,21 @@ class EventLog:
 
     def write(self, path: Path, to_table: Any) -> None:
         """Write the whole log to ``path`` one replica at a time, in replica order; ``to_table`` turns a
-        replica's table into the Arrow table to write (column metadata, provenance). [-]"""
+        replica's Arrow table into the one to write (column metadata, provenance). [-]"""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         writer = None
         try:
             for i in sorted(self._parts):
-                table = to_table(pq.read_table(self._parts[i]).to_pandas())
+                table = to_table(pq.read_table(self._parts[i]))
                 if writer is None:
                     writer = pq.ParquetWriter(path, table.schema)
                 writer.write_table(table.cast(writer.schema))
         finally:
             if writer is not None:
                 writer.close()
+            pa.default_memory_pool().release_unused()  # the parts' buffers, back to the system
 
     def close(self) -> None:
         """Remove the spool folder now (it is removed anyway once the log is no longer referenced). [-]"""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from megacluster.results.assemble import Results
-from megacluster.results.columns import EVENTS_COLUMNS, TIMESERIES_COLUMNS, arrow_table
+from megacluster.results.columns import EVENTS_COLUMNS, TIMESERIES_COLUMNS, arrow_table, with_metadata
 from megacluster.results.outdir import FILE_MODE
 from megacluster.scenario.load import scenario_to_toml
 
@@ -72,7 +72,7 @@ def write_run_files(
     )
     if results.event_log is not None:  # every replica's events, one replica at a time
         results.event_log.write(
-            folder / "events.parquet", lambda frame: arrow_table(frame, EVENTS_COLUMNS, provenance)
+            folder / "events.parquet", lambda table: with_metadata(table, EVENTS_COLUMNS, provenance)
         )
     else:
         pq.write_table(arrow_table(results.events, EVENTS_COLUMNS, provenance), folder / "events.parquet")
