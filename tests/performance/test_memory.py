@@ -19,6 +19,7 @@ from megacluster.performance.memory import (
     stage_layers,
 )
 from megacluster.performance.spec import Geometry, TrainingSpec, geometry
+from performance.geometry_args import shape_of
 
 S, B, H, A = 2048, 1, 12288, 96  # GPT-3 175B, one sequence per micro-batch
 SBH = S * B * H
@@ -102,23 +103,23 @@ def _lay(**changes: float) -> Layout:
 
 def test_layer_parameters_of_gpt3() -> None:
     # 12 h^2 per layer (Narayanan et al. 2021, Eq. 2, without biases) + two norm gains (2 h)
-    g = Geometry(96, 12288, 96, 96, 128, 49152, False, 2048, 51200, 0, 0, 49152, False)
+    g = shape_of(96, 12288, 96, 96, 128, 49152, False, 2048, 51200, 0, 0, 49152, False)
     assert layer_params(g) == (12 * 12288**2 + 2 * 12288, 0.0)
     assert g.params() == 96 * (12 * 12288**2 + 2 * 12288) + 2 * 51200 * 12288  # 175.2e9, untied embeddings
 
 
 def test_layer_parameters_gated_gqa_and_moe() -> None:
     h, kv = 4096, 8 * 128
-    gqa = Geometry(32, h, 32, 8, 128, 14336, True, 4096, 128256, 0, 0, 14336, False)
+    gqa = shape_of(32, h, 32, 8, 128, 14336, True, 4096, 128256, 0, 0, 14336, False)
     # q and o: 2 h^2; k and v: 2 h kv; three FFN matrices (SwiGLU); two norms
     assert layer_params(gqa) == (2 * h * h + 2 * h * kv + 3 * h * 14336 + 2 * h, 0.0)
-    moe = Geometry(32, h, 32, 8, 128, 14336, True, 4096, 32000, 8, 2, 14336, False)
+    moe = shape_of(32, h, 32, 8, 128, 14336, True, 4096, 32000, 8, 2, 14336, False)
     # the router (h x experts) is dense; 8 experts of three h x 14,336 matrices
     assert layer_params(moe) == (2 * h * h + 2 * h * kv + 2 * h + h * 8, 8 * 3 * h * 14336)
 
 
 def test_stage_layers_is_the_largest_share() -> None:
-    g = Geometry(30, 1024, 16, 16, 64, 4096, False, 2048, 32000, 0, 0, 4096, False)
+    g = shape_of(30, 1024, 16, 16, 64, 4096, False, 2048, 32000, 0, 0, 4096, False)
     got = stage_layers(g, _lay(pp=np.array([1.0, 4.0, 4.0, 8.0]), v=np.array([1.0, 1.0, 2.0, 2.0])))
     # 30 layers: all on one stage; ceil(30/4) = 8; 2 chunks of ceil(30/8) = 4; 2 chunks of ceil(30/16) = 2
     np.testing.assert_array_equal(got, [30.0, 8.0, 8.0, 4.0])
@@ -137,7 +138,7 @@ def test_params_per_gpu_split_and_embeddings(g175: Geometry) -> None:
 
 
 def test_expert_parameters_split_over_expert_parallel_ranks() -> None:
-    moe = Geometry(4, 1024, 16, 16, 64, 4096, False, 2048, 32000, 8, 2, 2048, False)
+    moe = shape_of(4, 1024, 16, 16, 64, 4096, False, 2048, 32000, 8, 2, 2048, False)
     dense, expert = layer_params(moe)
     got = params_per_gpu(moe, _lay(tp=2, dp=4, ep=4, gb=4))
     assert float(got[0]) == pytest.approx((4 * (dense / 2 + expert / 8) + 2 * 32000 * 1024 / 2), rel=1e-15)
@@ -235,7 +236,7 @@ def test_two_pipeline_stages_hold_one_embedding_each(g175: Geometry) -> None:
 
 
 def test_moe_activations_follow_the_active_ffn_width() -> None:
-    moe = Geometry(4, 1024, 16, 16, 64, 4096, False, 2048, 32000, 8, 2, 1536, False)
+    moe = shape_of(4, 1024, 16, 16, 64, 4096, False, 2048, 32000, 8, 2, 1536, False)
     lay = Layout.build(**{**_layout(1, 0, 1).__dict__})
     sbh = 2048 * 1024
     # 10 + 8 + 4 x (top_k x moe_ffn) / h bytes per token and hidden unit: 10 + 8 + 4 x 3 = 30
@@ -274,7 +275,7 @@ def test_logits_memory_per_micro_batch_and_context_rank(g175: Geometry) -> None:
 
 
 def test_zero3_gathers_two_layers_of_experts_too() -> None:
-    moe = Geometry(4, 1024, 16, 16, 64, 4096, False, 2048, 32000, 8, 2, 2048, False)
+    moe = shape_of(4, 1024, 16, 16, 64, 4096, False, 2048, 32000, 8, 2, 2048, False)
     dense, expert = layer_params(moe)
     lay = _lay(tp=2, dp=8, ep=4, gb=8, zero=3)
     p = float(params_per_gpu(moe, lay)[0])

@@ -22,10 +22,11 @@ import pytest
 from megacluster.performance.estimator import candidate_layouts, execution, resolve
 from megacluster.performance.layout import Layout
 from megacluster.performance.memory import memory_per_gpu
-from megacluster.performance.spec import Geometry, TrainingSpec
+from megacluster.performance.spec import TrainingSpec
 from megacluster.performance.step_time import evaluate
 from megacluster.performance.validate import read_runs
 from megacluster.units import GIB
+from performance.geometry_args import shape_of
 
 LLAMA_405B: dict[str, Any] = {
     "params_b": 405, "layers": 126, "hidden": 16384, "heads": 128, "kv_heads": 8, "ffn_hidden": 53248,
@@ -76,7 +77,7 @@ def test_korthikanti_needs_recompute_to_fit_on_80gb(model: str) -> None:
 def test_zero_model_states_match_the_zero_paper() -> None:
     # one layer whose 12 h^2 + 2 h parameters and a tiny embedding make 7.5e9 parameters
     h = 25000
-    g = Geometry(1, h, 100, 100, 250, 4 * h, False, 8, 1, 0, 0, 4 * h, True)
+    g = shape_of(1, h, 100, 100, 250, 4 * h, False, 8, 1, 0, 0, 4 * h, True)
     psi = g.params()
     assert psi == pytest.approx(7.5e9, rel=0.001)
     zero = np.array([0.0, 1.0, 2.0, 3.0])

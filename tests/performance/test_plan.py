@@ -13,6 +13,7 @@ from megacluster.performance.params import hardware
 from megacluster.performance.plan import degree_combos, plan, rank, search_space
 from megacluster.performance.spec import Geometry, TrainingSpec
 from megacluster.performance.step_time import evaluate
+from performance.geometry_args import shape_of
 
 
 def test_plan_returns_the_fastest_fitting_layouts(small_spec: TrainingSpec) -> None:
@@ -61,7 +62,7 @@ def test_a_config_that_does_not_fit_is_marked() -> None:
 
 
 def _geo(layers: int = 24, heads: int = 16, seq: int = 2048, experts: int = 0) -> Geometry:
-    return Geometry(
+    return shape_of(
         layers, 2048, heads, heads, 2048 // heads, 8192, False, seq, 50304, experts, 2, 8192, False
     )
 
@@ -205,12 +206,12 @@ def test_nothing_fits_says_how_much_memory_is_missing() -> None:
 
 
 def _tiny(heads: int = 1, seq: int = 12) -> Geometry:
-    return Geometry(1, 64, heads, heads, 64 // heads, 256, False, seq, 1000, 0, 0, 256, False)
+    return shape_of(1, 64, heads, heads, 64 // heads, 256, False, seq, 1000, 0, 0, 256, False)
 
 
 def test_tensor_degrees_that_do_not_divide_the_gpus_are_skipped() -> None:
     # 12 heads on 8 GPUs: tp 3 and 6 do not divide 8, tp 4 still does
-    combos = degree_combos(Geometry(8, 768, 12, 12, 64, 3072, False, 64, 1000, 0, 0, 3072, False), 8, 8)
+    combos = degree_combos(shape_of(8, 768, 12, 12, 64, 3072, False, 64, 1000, 0, 0, 3072, False), 8, 8)
     assert {c[0] for c in combos} == {1, 2, 4}
 
 
@@ -225,7 +226,7 @@ def test_batch_constraints_skip_only_the_replica_counts_they_forbid() -> None:
 
 
 def test_tensor_and_context_degrees_are_capped() -> None:
-    heads = degree_combos(Geometry(1, 128, 128, 128, 1, 512, False, 128, 1000, 0, 0, 512, False), 128, 128)
+    heads = degree_combos(shape_of(1, 128, 128, 128, 1, 512, False, 128, 1000, 0, 0, 512, False), 128, 128)
     assert max(c[0] for c in heads) == 64  # MAX_TP
     ctx = degree_combos(_tiny(seq=128), 64, 64)
     assert max(c[2] for c in ctx) == 32  # MAX_CP

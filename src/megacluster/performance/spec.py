@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,73 +83,34 @@ class TrainingSpec(BaseModel):
         return None not in (self.tp, self.pp, self.dp)
 
 
-@dataclass(frozen=True)
-class Geometry:
-    """A transformer's shape with the inferred details (head width, gating, embedding tying), as the model
-    reads it; parameter counts come from ``catalog.shapes`` (the one formula). [-]"""
+@dataclass(frozen=True, kw_only=True)
+class Geometry(shapes.Dims):
+    """A transformer's shape as the performance model reads it: the catalog's one model-shape type
+    (:class:`megacluster.catalog.shapes.Dims`, whose parameter arithmetic it uses) with the sequence length and
+    the MoE routing's group limit. [-]"""
 
-    layers: int
-    hidden: int
-    heads: int
-    kv_heads: int
-    head_dim: int
-    ffn: int
-    gated: bool
     seq: int
-    vocab: int
-    experts: int
-    top_k: int
-    moe_ffn: int
-    tied: bool
-    shared_experts: int = 0
-    dense_layers: int = 0
-    q_lora_rank: int = 0
-    kv_lora_rank: int = 0
-    qk_rope_dim: int = 0
-    v_head_dim: int = 0
-    group_topk: int = 0  # a token's experts lie in at most this many expert groups (0: no limit)
+    """Tokens per sequence. [1]"""
+    group_topk: int = 0
+    """A token's experts lie in at most this many expert groups (0: no limit). [1]"""
 
     @property
     def dims(self) -> shapes.Dims:
-        """The shape as the catalog's parameter arithmetic takes it. [-]"""
-        return shapes.Dims(
-            layers=self.layers,
-            hidden=self.hidden,
-            heads=self.heads,
-            kv_heads=self.kv_heads,
-            head_dim=self.head_dim,
-            ffn=self.ffn,
-            gated=self.gated,
-            vocab=self.vocab,
-            tied=self.tied,
-            experts=self.experts,
-            top_k=self.top_k,
-            moe_ffn=self.moe_ffn,
-            shared_experts=self.shared_experts,
-            dense_layers=self.dense_layers,
-            q_lora_rank=self.q_lora_rank,
-            kv_lora_rank=self.kv_lora_rank,
-            qk_rope_dim=self.qk_rope_dim,
-            v_head_dim=self.v_head_dim,
-        )
-
-    @property
-    def moe_layers(self) -> int:
-        """Layers with a mixture-of-experts FFN. [1]"""
-        return self.dims.moe_layers
+        """The shape as the catalog's parameter arithmetic takes it (a Geometry is one). [-]"""
+        return self
 
     def params(self) -> float:
         """Total parameters. [1]"""
-        return shapes.total_params(self.dims)
+        return shapes.total_params(self)
 
     def active_params(self) -> float:
         """Parameters used per token (MoE: top-k and shared experts). [1]"""
-        return shapes.active_params(self.dims)
+        return shapes.active_params(self)
 
 
 def count_params(g: Geometry, gated: bool, tied: bool) -> float:
     """Parameters of a decoder-only transformer with this shape and these switches. [1]"""
-    return shapes.total_params(shapes.Dims(**{**g.dims.__dict__, "gated": gated, "tied": tied}))
+    return shapes.total_params(dataclasses.replace(g, gated=gated, tied=tied))
 
 
 def geometry(spec: TrainingSpec) -> Geometry:
@@ -174,28 +136,7 @@ def geometry(spec: TrainingSpec) -> Geometry:
         v_head_dim=spec.v_head_dim or 0,
     )
     d = shapes.resolve_switches(base, spec.params_b * BILLION, spec.ffn_gated, spec.tied_embeddings)
-    return Geometry(
-        layers=d.layers,
-        hidden=d.hidden,
-        heads=d.heads,
-        kv_heads=d.kv_heads,
-        head_dim=d.head_dim,
-        ffn=d.ffn,
-        gated=d.gated,
-        seq=spec.seq_len,
-        vocab=d.vocab,
-        experts=d.experts,
-        top_k=d.top_k,
-        moe_ffn=d.moe_ffn,
-        tied=d.tied,
-        shared_experts=d.shared_experts,
-        dense_layers=d.dense_layers,
-        q_lora_rank=d.q_lora_rank,
-        kv_lora_rank=d.kv_lora_rank,
-        qk_rope_dim=d.qk_rope_dim,
-        v_head_dim=d.v_head_dim,
-        group_topk=spec.moe_group_topk or 0,
-    )
+    return Geometry(**dataclasses.asdict(d), seq=spec.seq_len, group_topk=spec.moe_group_topk or 0)
 
 
 def check_spec(spec: TrainingSpec, file: str | None = None, need_layout: bool = True) -> None:
