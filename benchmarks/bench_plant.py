@@ -22,7 +22,6 @@ from rich.table import Table
 
 from megacluster import catalog
 from megacluster.power import dispatch
-from megacluster.power.config import Source
 from megacluster.power.plant import FleetLoad, simulate_plant
 from megacluster.scenario.schema import Scenario
 from megacluster.units import parse_duration_s
@@ -95,12 +94,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
     t0 = time.perf_counter()
-    from megacluster.power import compiled  # noqa: F401  # numba and the compiled loop's module
+    from megacluster.power.compiled import load  # numba and the compiled loop's module
     from megacluster.power.kernel import run_steps
 
-    run_dispatch_once = dispatch.run_dispatch  # the first compiled call loads (or compiles) the machine code
-    tiny = _tiny_inputs()
-    run_dispatch_once(tiny, dispatch.LoopKernel.COMPILED)
+    load()  # the first compiled call loads (or compiles) the machine code
     load_s = time.perf_counter() - t0
     table = Table(
         "step", "steps", "loop", "simulate_plant s", "dispatch loop s", "µs per step (loop)", "loop speed-up"
@@ -124,30 +121,6 @@ def main() -> None:
     Console().print(table)
     signatures = len(run_steps.signatures)
     Console().print(f"loading the compiled loop in this process: {load_s:.2f} s ({signatures} signature)")
-
-
-def _tiny_inputs() -> dispatch.DispatchInputs:
-    """Two steps of a one-fleet campus on the grid: enough to load the compiled loop. [-]"""
-    return dispatch.DispatchInputs(
-        dt_s=300.0,
-        grid_cap_mw=np.ones(2),
-        pue=np.ones(2),
-        it_max_mw=np.ones(2),
-        fleets=(
-            dispatch.FleetDemand(installed=np.full(2, 10, dtype=np.int64), slope_w=700.0, fixed_w=300.0),
-        ),
-        load_fraction=1.0,
-        cap_enabled=True,
-        cap_min_fraction=0.6,
-        block_gpus=8,
-        battery=None,
-        battery_power_mw=np.zeros(2),
-        initial_soc_mwh=0.0,
-        generators=(),
-        merit_order=(Source.GRID, Source.GENERATORS, Source.BATTERY),
-        charge_from_generators=False,
-        year_index=np.full(2, 2025, dtype=np.int64),
-    )
 
 
 if __name__ == "__main__":
