@@ -3,6 +3,7 @@ lean path (each replica reduced to its digest) gives exactly what the old all-ar
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -125,3 +126,29 @@ def test_events_parquet_from_the_spool_holds_every_replicas_rows(serial: Results
     pd.testing.assert_frame_equal(table.to_pandas(), serial.all_events())
     assert table.schema.field("work_lost_s").metadata[b"unit"] == b"s"
     assert table.schema.metadata[b"scenario"] == serial.summary.scenario.encode()
+
+
+def test_stale_spools_of_dead_runs_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from megacluster.results.eventlog import SPOOL_PREFIX, remove_stale_spools
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    pid = int(dead.stdout)  # a process that has ended
+    stale = tmp_path / f"{SPOOL_PREFIX}{pid}-abc"
+    stale.mkdir()
+    (stale / "replica-000000.parquet").write_bytes(b"x")
+    users = tmp_path / f"{SPOOL_PREFIX}{pid}-mine"  # the same name pattern with a user's file in it
+    users.mkdir()
+    (users / "notes.txt").write_text("keep me")
+    alive = tmp_path / f"{SPOOL_PREFIX}{os.getpid()}-xyz"  # a live run's spool
+    alive.mkdir()
+    (alive / "replica-000001.parquet").write_bytes(b"y")
+    other = tmp_path / "megacluster-events-notapid"
+    other.mkdir()
+    assert remove_stale_spools(tmp_path) == [stale]
+    assert not stale.exists()
+    assert (users / "notes.txt").read_text() == "keep me" and alive.exists() and other.exists()

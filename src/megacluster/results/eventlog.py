@@ -11,6 +11,8 @@ written from the spool one replica at a time, in replica order: the same rows as
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -23,7 +25,38 @@ import pandas as pd
 from megacluster.reliability.kinds import EventKind
 
 SPOOL_PREFIX = "megacluster-events-"
-"""Prefix of the temporary folder a run's event log is spooled to. [-]"""
+"""Prefix of the temporary folder a run's event log is spooled to, followed by the process id. [-]"""
+_PART = re.compile(r"replica-\d{6}\.parquet")
+"""The only files a spool folder holds."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_spools(folder: Path | None = None) -> list[Path]:
+    """Remove the spool folders that runs killed before their end left behind: only folders named by
+    megacluster (``megacluster-events-PID-…``) whose process is gone and that hold nothing but replica
+    files, in the temporary folder (or ``folder``). Returns those removed. [-]"""
+    root = Path(folder or tempfile.gettempdir())
+    removed = []
+    for path in root.glob(f"{SPOOL_PREFIX}*-*"):
+        pid = path.name[len(SPOOL_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)) or path.is_symlink() or not path.is_dir():
+            continue
+        files = list(path.iterdir())
+        if all(f.is_file() and not f.is_symlink() and _PART.fullmatch(f.name) for f in files):
+            for f in files:
+                f.unlink()
+            path.rmdir()
+            removed.append(path)
+    return removed
 
 
 def framed(events: pd.DataFrame, replica: int, origin: pd.Timestamp) -> pd.DataFrame:
@@ -70,7 +103,8 @@ class EventLog:
     """Every replica's events, one Parquet file per replica in a spool folder of megacluster's own."""
 
     def __init__(self, origin: pd.Timestamp) -> None:
-        self.spool = Spool(Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX)), origin)
+        remove_stale_spools()
+        self.spool = Spool(Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-")), origin)
         self.folder = self.spool.folder
         self._parts: dict[int, Path] = {}
         self.rows = 0
