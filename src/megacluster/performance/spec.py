@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 import dataclasses
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,8 +86,8 @@ class TrainingSpec(BaseModel):
 @dataclass(frozen=True, kw_only=True)
 class Geometry(shapes.Dims):
     """A transformer's shape as the performance model reads it: the catalog's one model-shape type
-    (:class:`megacluster.catalog.shapes.Dims`, whose parameter arithmetic it uses) with the sequence length and
-    the MoE routing's group limit. [-]"""
+    (:class:`megacluster.catalog.shapes.Dims`, whose parameter arithmetic it uses) with the sequence length
+    and the MoE routing's group limit. [-]"""
 
     seq: int
     """Tokens per sequence. [1]"""
