@@ -17,6 +17,15 @@ from megacluster.web.limits import Limits
 SHORT = {"simulation.horizon_days": 10, "simulation.step": "1h"}
 
 
+def _limit_above_estimate(margin_s: float) -> float:
+    """A run-time limit the estimate of a SHORT flagship run passes by ``margin_s`` (so it is not refused
+    with 413, and the stand-in simulator is stopped at the limit instead). [s]"""
+    from megacluster.engine.budget import estimate_work
+    from megacluster.scenario.load import load_scenario
+
+    return estimate_work(load_scenario("colossus-2024", SHORT)).seconds + margin_s
+
+
 def _simulate(client: TestClient, **body: Any) -> Any:
     return client.post("/api/simulate", json=body)
 
@@ -196,13 +205,14 @@ def test_oversized_streamed_body_is_413(client: TestClient) -> None:
 
 
 def test_time_limit_is_408_and_stops_the_worker() -> None:
-    app = create_app(Limits(run_timeout_s=0.5), simulator=slow_simulate)
+    limit = round(_limit_above_estimate(0.5), 1)
+    app = create_app(Limits(run_timeout_s=limit), simulator=slow_simulate)
     with TestClient(app) as c:
         start = time.perf_counter()
         r = _simulate(c, preset="colossus-2024", overrides=SHORT)
         took = time.perf_counter() - start
         assert r.status_code == 408
-        assert "0.5 s" in r.json()["message"]
+        assert f"{limit:g} s" in r.json()["message"]
         assert took < 10
         assert app.state.slots.in_use == 0
         import multiprocessing
@@ -211,7 +221,9 @@ def test_time_limit_is_408_and_stops_the_worker() -> None:
 
 
 def test_concurrent_runs_are_bounded() -> None:
-    app = create_app(Limits(run_timeout_s=1.5, max_concurrent=1), simulator=slow_simulate)
+    app = create_app(
+        Limits(run_timeout_s=_limit_above_estimate(1.5), max_concurrent=1), simulator=slow_simulate
+    )
     with TestClient(app) as c:
         first: dict[str, int] = {}
         worker = threading.Thread(

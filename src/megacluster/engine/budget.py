@@ -18,9 +18,10 @@ from megacluster.errors import InputError
 from megacluster.power.constants import COMPILED_MIN_STEPS
 from megacluster.scenario.schema import Scenario
 
-BASE_BYTES = 300e6
-"""Interpreter, libraries, catalogs and the performance model's tables. [B]
-[D] peak resident memory of small runs, measured by benchmarks/bench_budget.py (~260 MB), rounded up."""
+BASE_BYTES = 400e6
+"""Interpreter, libraries, catalogs and the performance model's layout search. [B]
+[D] peak resident memory of small runs measured by benchmarks/bench_budget.py: 377-387 MB (the flagship's
+set-up; 60 days of a 1M-GPU campus, whose layout search is the largest), rounded up."""
 
 STEP_BYTES = 1_500.0
 """Memory per time step shared by all replicas: the time-series table, the report's series. [B]
@@ -44,11 +45,18 @@ EVENT_BYTES = 1_600.0
 
 STEP_SECONDS = 20e-6
 """CPU time per time step and replica (plant arrays and the dispatch loop). [s]
-[D] ~15–17 µs measured by benchmarks/bench_budget.py (flagship, 1M-GPU campus), rounded up."""
+[D] ~15-17 us measured by benchmarks/bench_budget.py before the dispatch loop was compiled (flagship, 1M-GPU
+campus); kept: it errs high now that runs of 20,000 steps or more use the compiled loop (bench_budget's
+ratios of estimated to measured time: 1.35-2.7)."""
 
-EVENT_SECONDS = 5e-6
-"""CPU time per expected job event in the event loop. [s]
-[D] ~3 µs per expected event measured with a raised failure rate (benchmarks/bench_budget.py), rounded up."""
+EVENT_SECONDS = 20e-6
+"""CPU time per expected job event in the event loop and the replica's digest. [s]
+[D] the flagship's job loop takes ~0.40 s for 26,669 expected events (15 us each; benchmarks/bench_replicas.py),
+its digest and event log ~0.08 s more, rounded up."""
+
+SETUP_SECONDS = 2.0
+"""CPU time of a run's set-up, once: the layout search, the compiled loop's loading, assembling the results. [s]
+[D] 1-2 s measured by benchmarks/bench_budget.py (the flagship: 3.1 s in all for one replica), rounded up."""
 
 DEFAULT_MEMORY_SHARE = 0.5
 """Share of the machine's memory a run may take unless ``--max-memory`` says otherwise. [-] [A]"""
@@ -148,7 +156,7 @@ def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstima
         + held * (steps * REPLICA_STEP_BYTES + EVENT_BYTES * events)
         + (reps * steps * DIGEST_STEP_BYTES if reps > 1 else 0.0)
     )
-    seconds = reps * (steps * STEP_SECONDS + events * EVENT_SECONDS)
+    seconds = SETUP_SECONDS + reps * (steps * STEP_SECONDS + events * EVENT_SECONDS)
     return WorkEstimate(steps, reps, events, memory, seconds)
 
 
