@@ -1,0 +1,42 @@
+"""Behaviours that surviving mutants of the sampled mutation run showed untested
+(docs/mutation/reliability.md): a cause table of one interruption, integer FLOP rates, the restart log of a
+job that never restarted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from megacluster.reliability.causes import CauseTable, Domain, FailureCause, llama3_causes
+from megacluster.reliability.jobdata import JobInputs
+from megacluster.reliability.ledger import Ledger
+
+
+def _cause(cause_id: str, count: int) -> FailureCause:
+    return FailureCause(
+        id=cause_id, label=cause_id, count=count, domain=Domain.GPU, takes_node_out=True, source="test"
+    )
+
+
+def test_a_table_of_a_single_interruption_gives_it_every_share() -> None:
+    table = CauseTable(window=llama3_causes().window, causes=(_cause("gpu", 1), _cause("nic", 0)))
+    assert table.shares().tolist() == [1.0, 0.0]
+    assert table.shares(disabled=("gpu",)).tolist() == [0.0, 0.0]  # nothing left to share
+
+
+def test_integer_flop_rates_are_kept_as_floats() -> None:
+    inputs = JobInputs(
+        step_start_s=np.arange(4) * 60.0,
+        dt_s=60.0,
+        flop_rate=np.full(4, 10**15, dtype=np.int64),
+        job_gpus=np.full(4, 8),
+        replica_gpus=8,
+        target_flop=1e18,
+        start_s=0.0,
+    )
+    assert inputs.flop_rate.dtype == np.float64 and inputs.flop_rate.tolist() == [1e15] * 4
+
+
+def test_the_restart_log_of_a_job_that_never_restarted_has_typed_empty_columns() -> None:
+    log = Ledger(start_s=0.0, n_causes=1).restarts()
+    assert log["cause"].dtype.kind == "U" and log["cause"].size == 0
+    assert log["time_s"].dtype == np.float64 and log["replicas"].dtype == np.int64
