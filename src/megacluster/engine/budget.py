@@ -51,11 +51,12 @@ ratios of estimated to measured time: 1.35-2.7)."""
 
 EVENT_SECONDS = 20e-6
 """CPU time per expected job event in the event loop and the replica's digest. [s]
-[D] the flagship's job loop takes ~0.40 s for 26,669 expected events (15 us each; benchmarks/bench_replicas.py),
-its digest and event log ~0.08 s more, rounded up."""
+[D] the flagship's job loop takes ~0.40 s for 26,669 expected events (15 us each;
+benchmarks/bench_replicas.py), its digest and event log ~0.08 s more, rounded up."""
 
 SETUP_SECONDS = 2.0
-"""CPU time of a run's set-up, once: the layout search, the compiled loop's loading, assembling the results. [s]
+"""CPU time of a run's set-up, once: the layout search, loading the compiled loop, assembling the results.
+[s]
 [D] 1-2 s measured by benchmarks/bench_budget.py (the flagship: 3.1 s in all for one replica), rounded up."""
 
 DEFAULT_MEMORY_SHARE = 0.5
