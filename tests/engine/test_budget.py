@@ -9,7 +9,7 @@ from megacluster.scenario.load import load_scenario
 
 
 def test_each_more_replica_adds_its_digest_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(budget, "_workers", lambda replicas: 1 if replicas < 4 else 2)
+    monkeypatch.setattr(budget, "usable_cores", lambda: 2)
     sc = load_scenario("colossus-2024")
     steps = 86_400
     a, b = budget.estimate_work(sc, 10), budget.estimate_work(sc, 11)

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from megacluster.engine.replicas import PARALLEL_MIN_REPLICAS, auto_workers, replica_generators, run_replicas
+from megacluster.engine.budget import PARALLEL_MIN_REPLICAS
+from megacluster.engine.replicas import auto_workers, replica_generators, run_replicas
 from megacluster.engine.simulate import prepare, simulate
 from megacluster.errors import InputError
 from megacluster.results.assemble import Results

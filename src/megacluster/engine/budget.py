@@ -127,16 +127,26 @@ def expected_events(scenario: Scenario) -> float:
     return 2.0 * unexpected + planned  # each failure that pulls a node also logs its repair
 
 
-def _workers(replicas: int) -> int:
-    """Processes running replicas at once (``engine.replicas.auto_workers``: the usable cores from 4
-    replicas on). [-]"""
-    if replicas < 4:
-        return 1
+PARALLEL_MIN_REPLICAS = 4
+"""[A] Fewest replicas run on a pool: a forked pool costs a fraction of a second (4 short replicas: 0.3 s on
+2 workers against 0.4 s in one process, docs/replicas.md), and below 4 replicas the gain is small next to
+the shared set-up (~2-4 s for the flagship). [-]"""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity). [-]"""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, replicas))
+        return os.cpu_count() or 1
+
+
+def workers_for(replicas: int) -> int:
+    """Processes that run ``replicas`` replicas at once by default: the usable cores, no more than the
+    replicas, and 1 (no pool) below :data:`PARALLEL_MIN_REPLICAS`. [-]"""
+    if replicas < PARALLEL_MIN_REPLICAS:
+        return 1
+    return max(1, min(usable_cores(), replicas))
 
 
 def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstimate:
@@ -149,7 +159,7 @@ def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstima
     reps = sim.replicas if replicas is None else replicas
     steps = max(1, round(sim.horizon_days * 86400.0 / sim.step))
     events = expected_events(scenario)
-    held = 1 if reps == 1 else 1 + _workers(reps)
+    held = 1 if reps == 1 else 1 + workers_for(reps)
     memory = (
         BASE_BYTES
         + (COMPILED_LOOP_BYTES if steps >= COMPILED_MIN_STEPS else 0.0)

@@ -16,7 +16,6 @@ import ctypes
 import functools
 import gc
 import multiprocessing as mp
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from megacluster.engine.budget import workers_for
 from megacluster.errors import InputError
 from megacluster.power.constants import COMPILED_MIN_STEPS
 from megacluster.results.assemble import ReplicaDigest, digest_replica
@@ -33,11 +33,6 @@ from megacluster.results.replica import ReplicaRun
 
 if TYPE_CHECKING:  # engine.simulate imports this module
     from megacluster.engine.simulate import PreparedRun
-
-PARALLEL_MIN_REPLICAS = 4
-"""[A] Fewest replicas run on a pool: a forked pool costs a fraction of a second (4 short replicas: 0.3 s on
-2 workers against 0.4 s in one process, docs/replicas.md), and below 4 replicas the gain is small next to
-the shared set-up (~3.5-5 s for the flagship). [-]"""
 
 
 @dataclass(frozen=True)
@@ -54,16 +49,10 @@ def replica_generators(seed: int, replicas: int) -> list[np.random.Generator]:
 
 
 def auto_workers(replicas: int) -> int:
-    """Workers for ``replicas`` replicas when the caller does not say: the usable local cores, no more
-    than the replicas, and 1 (no pool) for fewer than :data:`PARALLEL_MIN_REPLICAS` or inside a worker
-    process (a pool's worker cannot start its own pool). [-]"""
-    if replicas < PARALLEL_MIN_REPLICAS or mp.current_process().daemon:
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, replicas))
+    """Workers for ``replicas`` replicas when the caller does not say: ``budget.workers_for`` (the usable
+    local cores from ``budget.PARALLEL_MIN_REPLICAS`` replicas on), and 1 inside a worker process (a pool's
+    worker cannot start its own pool). [-]"""
+    return 1 if mp.current_process().daemon else workers_for(replicas)
 
 
 def load_before_fork(steps: int) -> None:
