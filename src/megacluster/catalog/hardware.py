@@ -89,26 +89,7 @@ class ModelShape(CatalogEntry):
 
     def dims(self) -> shapes.Dims:
         """The shape as integers; gating and tying as given, else nearest the declared count. [-]"""
-        base = shapes.Dims(
-            layers=self.layers,
-            hidden=self.hidden,
-            heads=self.heads,
-            kv_heads=self.kv_heads or self.heads,
-            head_dim=self.head_dim or max(1, self.hidden // self.heads),
-            ffn=self.ffn_hidden,
-            gated=False,
-            vocab=self.vocab,
-            tied=False,
-            experts=self.moe_experts or 0,
-            top_k=self.moe_top_k or (1 if self.moe_experts else 0),
-            moe_ffn=self.moe_ffn_hidden or self.ffn_hidden,
-            shared_experts=self.moe_shared_experts or 0,
-            dense_layers=self.moe_dense_layers or 0,
-            q_lora_rank=self.q_lora_rank or 0,
-            kv_lora_rank=self.kv_lora_rank or 0,
-            qk_rope_dim=self.qk_rope_dim or 0,
-            v_head_dim=self.v_head_dim or 0,
-        )
+        base = shapes.declared_dims(self)
         declared = self.params_b * 1e9 if self.params_b is not None else None
         return shapes.resolve_switches(base, declared, self.ffn_gated, self.tied_embeddings)
 

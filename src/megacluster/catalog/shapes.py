@@ -10,6 +10,7 @@ layer, and the embedding and output matrices (tied or not). A mixture-of-experts
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,83 @@ def model_flop_per_token(d: Dims, seq: int) -> float:
     moe = sum(layer_forward_flop_per_token(d, seq, moe=True).values()) if d.moe_layers else 0.0
     logits = 2.0 * d.hidden * d.vocab
     return 3.0 * (dense_layers * dense + d.moe_layers * moe + logits)
+
+
+class ShapeFields(Protocol):
+    """The shape fields a catalog model and a training spec both declare, read-only (None: not given)."""
+
+    @property
+    def layers(self) -> int: ...
+
+    @property
+    def hidden(self) -> int: ...
+
+    @property
+    def heads(self) -> int: ...
+
+    @property
+    def kv_heads(self) -> int | None: ...
+
+    @property
+    def head_dim(self) -> int | None: ...
+
+    @property
+    def ffn_hidden(self) -> int: ...
+
+    @property
+    def vocab(self) -> int: ...
+
+    @property
+    def moe_experts(self) -> int | None: ...
+
+    @property
+    def moe_top_k(self) -> int | None: ...
+
+    @property
+    def moe_ffn_hidden(self) -> int | None: ...
+
+    @property
+    def moe_shared_experts(self) -> int | None: ...
+
+    @property
+    def moe_dense_layers(self) -> int | None: ...
+
+    @property
+    def q_lora_rank(self) -> int | None: ...
+
+    @property
+    def kv_lora_rank(self) -> int | None: ...
+
+    @property
+    def qk_rope_dim(self) -> int | None: ...
+
+    @property
+    def v_head_dim(self) -> int | None: ...
+
+
+def declared_dims(src: ShapeFields) -> Dims:
+    """The integers of a declared shape, with the defaults of the parts not given (gating and tying off:
+    :func:`resolve_switches` decides them). [-]"""
+    return Dims(
+        layers=src.layers,
+        hidden=src.hidden,
+        heads=src.heads,
+        kv_heads=src.kv_heads or src.heads,
+        head_dim=src.head_dim or max(1, src.hidden // src.heads),
+        ffn=src.ffn_hidden,
+        gated=False,
+        vocab=src.vocab,
+        tied=False,
+        experts=src.moe_experts or 0,
+        top_k=src.moe_top_k or (1 if src.moe_experts else 0),
+        moe_ffn=src.moe_ffn_hidden or src.ffn_hidden,
+        shared_experts=src.moe_shared_experts or 0,
+        dense_layers=src.moe_dense_layers or 0,
+        q_lora_rank=src.q_lora_rank or 0,
+        kv_lora_rank=src.kv_lora_rank or 0,
+        qk_rope_dim=src.qk_rope_dim or 0,
+        v_head_dim=src.v_head_dim or 0,
+    )
 
 
 def resolve_switches(

@@ -115,26 +115,7 @@ def count_params(g: Geometry, gated: bool, tied: bool) -> float:
 
 def geometry(spec: TrainingSpec) -> Geometry:
     """The spec's shape; gating and tying are inferred from params_b when not given. [-]"""
-    base = shapes.Dims(
-        layers=spec.layers,
-        hidden=spec.hidden,
-        heads=spec.heads,
-        kv_heads=spec.kv_heads or spec.heads,
-        head_dim=spec.head_dim or max(1, spec.hidden // spec.heads),
-        ffn=spec.ffn_hidden,
-        gated=False,
-        vocab=spec.vocab,
-        tied=False,
-        experts=spec.moe_experts or 0,
-        top_k=spec.moe_top_k or (1 if spec.moe_experts else 0),
-        moe_ffn=spec.moe_ffn_hidden or spec.ffn_hidden,
-        shared_experts=spec.moe_shared_experts or 0,
-        dense_layers=spec.moe_dense_layers or 0,
-        q_lora_rank=spec.q_lora_rank or 0,
-        kv_lora_rank=spec.kv_lora_rank or 0,
-        qk_rope_dim=spec.qk_rope_dim or 0,
-        v_head_dim=spec.v_head_dim or 0,
-    )
+    base = shapes.declared_dims(spec)
     d = shapes.resolve_switches(base, spec.params_b * BILLION, spec.ffn_gated, spec.tied_embeddings)
     return Geometry(**dataclasses.asdict(d), seq=spec.seq_len, group_topk=spec.moe_group_topk or 0)
 
