@@ -153,3 +153,13 @@ def test_stale_spools_of_dead_runs_are_removed_and_nothing_else(tmp_path: Path) 
     assert remove_stale_spools(tmp_path) == [stale]
     assert not stale.exists()
     assert (users / "notes.txt").read_text() == "keep me" and alive.exists() and other.exists()
+
+
+def test_an_unwritable_temporary_folder_is_a_clear_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from megacluster.results.eventlog import EventLog
+
+    monkeypatch.setattr(tempfile, "tempdir", "/proc/megacluster-no-such-folder")
+    with pytest.raises(InputError, match=r"TMPDIR.*writable temporary folder"):
+        EventLog(pd.Timestamp("2024-01-01", tz="UTC"))

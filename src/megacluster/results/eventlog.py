@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from megacluster.errors import InputError
 from megacluster.reliability.kinds import EventKind
 
 SPOOL_PREFIX = "megacluster-events-"
@@ -104,7 +105,16 @@ class EventLog:
 
     def __init__(self, origin: pd.Timestamp) -> None:
         remove_stale_spools()
-        self.spool = Spool(Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-")), origin)
+        try:
+            folder = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-"))
+        except OSError as exc:
+            raise InputError(
+                None,
+                "TMPDIR",
+                f"a writable temporary folder for the replicas' event logs ({tempfile.gettempdir()}: "
+                f"{exc.strerror or exc})",
+            ) from None
+        self.spool = Spool(folder, origin)
         self.folder = self.spool.folder
         self._parts: dict[int, Path] = {}
         self.rows = 0
