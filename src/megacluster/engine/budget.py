@@ -127,6 +127,12 @@ def expected_events(scenario: Scenario) -> float:
     return 2.0 * unexpected + planned  # each failure that pulls a node also logs its repair
 
 
+JOB_COMPILED_MIN_REPLICAS = 4
+"""[A] Fewest replicas that run the job's compiled event loop (``reliability/kernel.py``): loading it costs a
+process ~1 s (~30 s the first time it is compiled after an install or a change), and it saves ~0.3 s a
+flagship replica (0.38 -> 0.08 s for its job, benchmarks/bench_reliability.py); a single run keeps the
+Python loop. Both loops give the same result to the last bit, so this choice never changes a figure. [-]"""
+
 PARALLEL_MIN_REPLICAS = 4
 """[A] Fewest replicas run on a pool: a forked pool costs a fraction of a second (4 short replicas: 0.3 s on
 2 workers against 0.4 s in one process, docs/replicas.md), and below 4 replicas the gain is small next to

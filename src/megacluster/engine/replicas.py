@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from megacluster.engine.budget import workers_for
+from megacluster.engine.budget import JOB_COMPILED_MIN_REPLICAS, workers_for
 from megacluster.errors import InputError
 from megacluster.power.constants import COMPILED_MIN_STEPS
+from megacluster.reliability.job import load_compiled
 from megacluster.results.assemble import ReplicaDigest, digest_replica
 from megacluster.results.eventlog import EventLog, Spool, kept_digest, spooled
 from megacluster.results.replica import ReplicaRun
@@ -55,13 +56,17 @@ def auto_workers(replicas: int) -> int:
     return 1 if mp.current_process().daemon else workers_for(replicas)
 
 
-def load_before_fork(steps: int) -> None:
-    """Load what every replica of ``steps`` steps will run before a pool forks, so that the workers inherit
-    it: the compiled dispatch loop (``power/compiled.py``; ~1 s a process otherwise). [-]"""
+def load_before_fork(steps: int, replicas: int = 1) -> None:
+    """Load the compiled loops every replica will run, before a pool forks (the workers then inherit them) or
+    before a serial run of several replicas: the dispatch loop for runs of ``COMPILED_MIN_STEPS`` steps
+    (``power/compiled.py``; ~1 s a process), the job's event loop for runs of ``JOB_COMPILED_MIN_REPLICAS``
+    replicas (``reliability/compiled.py``; ~1 s a process, ~30 s the first time it is compiled). [-]"""
     if steps >= COMPILED_MIN_STEPS:
         from megacluster.power.compiled import load
 
         load()
+    if replicas >= JOB_COMPILED_MIN_REPLICAS:
+        load_compiled()
 
 
 @contextlib.contextmanager
@@ -153,6 +158,7 @@ def run_replicas(
     slots: list[ReplicaDigest | None] = [None] * replicas
     first: ReplicaRun | None = None
     if n_workers == 1:
+        load_before_fork(prepared.grid.n, replicas)
         for index, rng in enumerate(replica_generators(seed, replicas)):
             run = prepared.replica(rng)
             slots[index] = kept_digest(log, index, digest_replica(run, prepared.scenario, prepared.grid))
@@ -185,7 +191,7 @@ def _run_pool(
     in the caller only).
     """
     first: ReplicaRun | None = None
-    load_before_fork(prepared.grid.n)
+    load_before_fork(prepared.grid.n, replicas)
     with (
         frozen_for_fork(),
         ProcessPoolExecutor(

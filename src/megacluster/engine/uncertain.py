@@ -92,13 +92,13 @@ def simulate_uncertain(
     # the job's shape, and forked workers inherit the cache and the compiled dispatch loop
     median = prepare(fixed(scenario))
     log = event_log(scenario, median.grid)
+    load_before_fork(median.grid.n, replicas)
     if n_workers == 1:
         for i in range(replicas):
             out[i] = _kept(log, i, _sampled_one(samples[i], children[i], i, log.spool))
             if on_replica is not None:
                 on_replica()
     else:
-        load_before_fork(median.grid.n)
         with frozen_for_fork(), ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context()) as pool:
             futures = {
                 pool.submit(_sampled_one, samples[i], children[i], i, log.spool): i for i in range(replicas)

@@ -188,7 +188,9 @@ class JobAllotment:
             return np.ones(idx.size)
         spare = self.allot_w[idx] - self.held_gpus[idx] * self.idle_w - gpus * (self.fixed_w - self.idle_w)
         c = np.clip(spare / (gpus * self.slope_w), self.floor_cap(), self.load)
-        out: FloatArray = np.clip(c / max(self.load, 1e-12), 0.0, 1.0) ** self.exponent
+        # the C library's pow (``float_power``), not numpy's vectorised ``**`` (which differs by an ulp on
+        # some CPUs): the same float on every machine and in the job's compiled loop (reliability/kernel.py)
+        out: FloatArray = np.float_power(np.clip(c / max(self.load, 1e-12), 0.0, 1.0), self.exponent)
         return out
 
     def replicas(self, replica_gpus: int) -> tuple[IntArray, IntArray]:

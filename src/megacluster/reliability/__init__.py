@@ -15,7 +15,7 @@ from megacluster.reliability.checkpoint import (
     young_interval_s,
 )
 from megacluster.reliability.config import ReliabilityConfig
-from megacluster.reliability.job import JobInputs, JobResult, run_job
+from megacluster.reliability.job import JobInputs, JobLoop, JobResult, load_compiled, run_job
 
 __all__ = [
     "AutoMethod",
@@ -25,10 +25,12 @@ __all__ = [
     "Domain",
     "FailureCause",
     "JobInputs",
+    "JobLoop",
     "JobResult",
     "ReliabilityConfig",
     "daly_interval_s",
     "llama3_causes",
+    "load_compiled",
     "mean_time_to_interruption_s",
     "run_job",
     "young_interval_s",

@@ -78,6 +78,8 @@ class Ledger:
     layout_r: list[int] = field(default_factory=list)
     running_t: list[float] = field(default_factory=list)
     running_r: list[int] = field(default_factory=list)
+    columns: list[Any] | None = None
+    """The event log's columns as the compiled loop wrote them (``compiled.py``), instead of ``log_rows``."""
 
     def __post_init__(self) -> None:
         self.by_cause = [0] * self.n_causes
@@ -173,6 +175,8 @@ class Ledger:
 
     def log_columns(self) -> list[tuple[Any, ...]]:
         """The event log's columns: time, kind, cause, GPUs, lost, replicas, blast."""
+        if self.columns is not None:
+            return self.columns
         return list(zip(*self.log_rows, strict=True)) if self.log_rows else [()] * 7
 
     def log_restart(self, t: float, cause: Cause, replicas: int, gpus: int, parts: RestartParts) -> int:
@@ -219,7 +223,7 @@ class Ledger:
 
     def restart_means(self) -> dict[str, float]:
         """Mean of each restart part over the restarts, and of their total. [s]"""
-        if not self.rs_parts:
+        if len(self.rs_parts) == 0:
             return {**dict.fromkeys(PART_NAMES, 0.0), "total_s": 0.0}
         arr = np.asarray(self.rs_parts, dtype=np.float64)
         means = dict(zip(PART_NAMES, arr.mean(axis=0).tolist(), strict=True))
