@@ -4,12 +4,15 @@
     uv run python benchmarks/bench_reliability.py --gpus 100000 200000 --repeats 3
     uv run python benchmarks/bench_reliability.py --days 60 --repeats 2 --against d89ec9d
     uv run python benchmarks/bench_reliability.py --inputs flagship_job.pkl --against HEAD
+    uv run python benchmarks/bench_reliability.py --days 60 --loop python --against HEAD   # compiled vs not
 
 For each job size: Llama 3 405B checkpoints (405e9 x 14 B at 2 TB/s, 'auto' interval), 128-GPU replicas, the
 Llama 3 cause table; and a row at the interruption rate that gives ~30,000 interruptions a year at 100k GPUs.
 ``--inputs`` adds a row for captured inputs: a pickle of ``JobInputs``, of ``(JobInputs, rng state)``, or of a
 dict holding that pair under ``"job"``. Prints the best CPU and wall time of ``run_job`` over the repeats.
 
+``--loop python`` times the interpreted event loop (``JobMachine``), ``--loop compiled`` (the default) the
+compiled one (``reliability/kernel.py``, loaded before timing); both give the same results to the bit.
 ``--against REV`` also times the code of git revision ``REV`` on the same cases, side by side: its ``src`` is
 extracted (``git archive``) to a temporary folder and the same cases run in a subprocess with ``PYTHONPATH``
 there; the table gains that revision's CPU time, the speed-up and whether the results are identical.
@@ -89,12 +92,20 @@ def _cases(args: argparse.Namespace) -> list[tuple[str, JobInputs, dict[str, Any
 def _time_cases(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Best CPU and wall time of each case, with the figures that show the runs are the same."""
     rows = []
+    try:
+        from megacluster.reliability.job import JobLoop, load_compiled
+    except ImportError:  # the code of a revision before the compiled loop (``--against``): its only loop
+        loop: tuple[Any, ...] = ()
+    else:
+        loop = (JobLoop(args.loop),)
+        if args.loop == "compiled":
+            load_compiled()  # loaded (or compiled) once, before any timing
     for label, inp, state in _cases(args):
         cpu = wall = np.inf
         for _ in range(args.repeats):
             rng = _rng(state)
             c0, w0 = time.process_time(), time.perf_counter()
-            result = run_job(inp, rng)
+            result = run_job(inp, rng, *loop)
             cpu = min(cpu, time.process_time() - c0)
             wall = min(wall, time.perf_counter() - w0)
         check = [
@@ -146,6 +157,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--inputs", help="a pickle of captured job inputs to time as well")
     parser.add_argument("--against", metavar="REV", help="also time the code of this git revision")
+    parser.add_argument("--loop", choices=("python", "compiled"), default="compiled", help="job event loop")
     parser.add_argument("--json-out", help=argparse.SUPPRESS)  # the --against subprocess's answer
     args = parser.parse_args()
 
@@ -157,7 +169,8 @@ def main() -> None:
         return
     old = _time_revision(args.against, same_cases) if args.against else None
 
-    table = Table(title=f"run_job: {args.days:g} days at {args.step_s:g} s steps (best of {args.repeats})")
+    title = f"run_job, {args.loop} loop: {args.days:g} days at {args.step_s:g} s steps"
+    table = Table(title=f"{title} (best of {args.repeats})")
     cols = ["case", "rate [1/(GPU h)]", "interruptions", "checkpoints", "goodput", "CPU [s]", "wall [s]"]
     if old is not None:
         cols += [f"CPU {args.against} [s]", "speed-up", "identical"]

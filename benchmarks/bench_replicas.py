@@ -11,8 +11,9 @@ time of the process tree, and the peak memory of the whole tree (the sum of the 
 sizes, PSS, sampled every 0.1 s: forked workers share the driver's pages, so their resident sizes would count
 those pages twice); then the two hot loops on one replica's own inputs, side by side in this run: the
 plant's dispatch loop interpreted (``loop.run_steps``, the previous method) against compiled
-(``kernel.py``), and the job's event loop (``run_job``) of this tree against that of an earlier git
-revision (``--job-rev``, run from a ``git archive`` of it).
+(``kernel.py``), and the job's event loop (``run_job``) of this tree, interpreted (``JobMachine``) and
+compiled (``reliability/kernel.py``), against that of an earlier git revision (``--job-rev``, run from a
+``git archive`` of it; its loop is the interpreted one before this tree's changes).
 
 ``--methods`` runs each case in a fresh subprocess (its own peak memory), side by side:
 
@@ -163,29 +164,39 @@ def _capture(path: str) -> None:
 
 
 def _job_child(path: str, repeats: int) -> dict[str, Any]:
-    """Best CPU time of ``run_job`` on the captured inputs, with whatever megacluster this process imports."""
+    """Best CPU time of ``run_job`` on the captured inputs, with whatever megacluster this process imports: on
+    each loop it has (a revision before the compiled loop has only the Python one)."""
     import pickle
 
     import numpy as np
 
-    from megacluster.reliability.job import run_job
+    import megacluster.reliability.job as job_module
 
     with open(path, "rb") as handle:
         inputs, state = pickle.load(handle)["job"]
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        rng = np.random.default_rng()
-        rng.bit_generator.state = state
-        t0 = time.process_time()
-        result = run_job(inputs, rng)
-        best = min(best, time.process_time() - t0)
-    assert result is not None
-    return {
-        "cpu_s": best,
-        "interruptions": result.interruptions_unexpected,
-        "finish_s": result.finish_s,
-        "goodput": result.goodput,
-    }
+    loops: dict[str, Any] = {"python": None}
+    if hasattr(job_module, "JobLoop"):
+        job_module.load_compiled()
+        loops = {"python": job_module.JobLoop.PYTHON, "compiled": job_module.JobLoop.COMPILED}
+    out: dict[str, Any] = {}
+    for name, loop in loops.items():
+        best, result = float("inf"), None
+        for _ in range(repeats):
+            rng = np.random.default_rng()
+            rng.bit_generator.state = state
+            t0 = time.process_time()
+            args = (inputs, rng) if loop is None else (inputs, rng, loop)
+            result = job_module.run_job(*args)
+            best = min(best, time.process_time() - t0)
+        assert result is not None
+        out[name] = {
+            "cpu_s": best,
+            "interruptions": result.interruptions_unexpected,
+            "finish_s": result.finish_s,
+            "goodput": result.goodput,
+            "useful_s": result.useful_s,
+        }
+    return out
 
 
 def _dispatch_loops(path: str, repeats: int) -> dict[str, float]:
@@ -281,12 +292,15 @@ def _print_command(one: dict[str, Any], many: dict[str, Any], loops: dict[str, A
         f"({1e6 * d['compiled'] / steps:.2f} us a step): x{d['python'] / d['compiled']:.1f}"
         f"{'' if d['identical'] else ' - OUTPUTS DIFFER'}"
     )
-    same = now["finish_s"] == before["finish_s"] and now["interruptions"] == before["interruptions"]
-    console.print(
-        f"job event loop, one replica ({now['interruptions']:,} interruptions): revision {loops['rev']} "
-        f"{before['cpu_s']:.3f} s, now {now['cpu_s']:.3f} s: x{before['cpu_s'] / now['cpu_s']:.1f}"
-        f"{'' if same else ' - RESULTS DIFFER'}"
-    )
+    base = before["python"]
+    for name in ("python", "compiled"):
+        mine = now[name]
+        same = all(mine[key] == base[key] for key in ("finish_s", "interruptions", "useful_s"))
+        console.print(
+            f"job event loop, one replica ({mine['interruptions']:,} interruptions): revision {loops['rev']} "
+            f"{base['cpu_s']:.3f} s, now {name} {mine['cpu_s']:.3f} s: x{base['cpu_s'] / mine['cpu_s']:.1f}"
+            f"{'' if same else ' - RESULTS DIFFER'}"
+        )
 
 
 def _run(kind: str, replicas: int) -> dict[str, Any]:

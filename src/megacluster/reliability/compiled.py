@@ -166,6 +166,7 @@ def _pack(m: JobMachine, caps: tuple[int, int, int, int]) -> tuple[NDArray[np.fl
     i.regions(k.K_IOFF, [
         _i8(lay._positive), _i8(lay._rises), _i8(lay._rise_value),
         np.frombuffer(m.mult_change, dtype=np.int64), _i8(d.cand_cause), members, _i8(causes.radius_gpus),
+        _i8(lay._rise_block_max),
     ])  # fmt: skip
     f.books((
         (k.K_B_LOG_T, n_log), (k.K_B_LOG_LOST, n_log), (k.K_B_RS_T, n_rs), (k.K_B_RS_PARTS, 7 * n_rs),

@@ -40,6 +40,7 @@ from numba.typed import List
 from megacluster.reliability.causes import RADII
 from megacluster.reliability.cycles import MAX_BATCH, MIN_BATCH
 from megacluster.reliability.kinds import BlastRadius, Cause, EventKind
+from megacluster.reliability.layout import BLOCK as RISE_BLOCK
 from megacluster.reliability.layout import CACHED_PROFILES
 
 # job states (machine.py)
@@ -100,7 +101,8 @@ N_V = 9
 K_IOFF = K_FOFF + N_V + 1
 """Start of the offsets of the integer inputs' regions in ``I`` (``W_*``)."""
 W_POSITIVE, W_RISES, W_RISE_VALUE, W_MULT_CHANGE, W_CAND_CAUSE, W_MEMBER, W_RADIUS_GPUS = range(7)
-N_W = 7
+W_RISE_BLOCK_MAX = 7
+N_W = 8
 K_SF, K_SI, K_W = K_IOFF + N_W + 1, K_IOFF + N_W + 2, K_IOFF + N_W + 3
 """Where the per-step tables start in ``F`` and ``I``, and their width (n + 1)."""
 N_K = K_W + 1
@@ -490,14 +492,24 @@ def _next_fit_step(j, k, deficit):
 
 @_jit(i(J, i, i))
 def _next_rise(j, k, replicas):
-    """First step > ``k`` where the supply rises to more than ``replicas`` replicas, or -1. [-]"""
+    """First step > ``k`` where the supply rises to more than ``replicas`` replicas, or -1 (``Layouts.next_rise``:
+    the blocks' maxima skip the rises at or below ``replicas``). [-]"""
     rises = _iv(j, W_RISES)
     values = _iv(j, W_RISE_VALUE)
-    if rises.size == 0 or k >= rises[rises.size - 1]:
+    block_max = _iv(j, W_RISE_BLOCK_MAX)
+    n = rises.size
+    if n == 0 or k >= rises[n - 1]:
         return -1
-    for x in range(np.searchsorted(rises, k, side="right"), rises.size):
-        if values[x] > replicas:
-            return rises[x]
+    x = np.searchsorted(rises, k, side="right")
+    while x < n:  # the rest of x's block, then the first later block whose maximum is above ``replicas``
+        end = _mn((x // RISE_BLOCK + 1) * RISE_BLOCK, n)
+        for y in range(x, end):
+            if values[y] > replicas:
+                return rises[y]
+        b = end // RISE_BLOCK
+        while b < block_max.size and block_max[b] <= replicas:
+            b += 1
+        x = b * RISE_BLOCK
     return -1
 
 
@@ -572,16 +584,18 @@ def _rates(j, s, ka, kb):
     m = kb - ka
     rate = np.empty(m)
     fits = np.empty(m, dtype=np.bool_)
+    per_replica = j.I[K_PER_REPLICA] != 0
+    flat = _per_replica(j, replicas) if per_replica else 0.0
+    power = j.I[K_HAS_POWER] != 0
+    fm, im, w = j.F, j.I, j.I[K_W]  # the tables' rows read directly in this loop (it runs over whole windows)
+    full, floor = im[K_SI] + R_FULL * w + ka, im[K_SF] + R_FLOOR * w + ka
+    per_gpu, uncapped = im[K_SF] + R_PER_GPU * w + ka, im[K_SF] + R_UNCAPPED * w + ka
     for x in range(m):
-        k = ka + x
-        ok = _si(j, R_FULL, k) >= gpus and _sf(j, R_FLOOR, k) >= n_gpus - tol and replicas > 0
+        ok = im[full + x] >= gpus and fm[floor + x] >= n_gpus - tol and replicas > 0
         fits[x] = ok
-        if j.I[K_PER_REPLICA] != 0:
-            r = _per_replica(j, replicas)
-        else:
-            r = _sf(j, R_PER_GPU, k) * n_gpus
-        if ok and j.I[K_HAS_POWER] != 0 and _sf(j, R_UNCAPPED, k) < n_gpus - tol:
-            r *= _factor(j, gpus, k)
+        r = flat if per_replica else fm[per_gpu + x] * n_gpus
+        if ok and power and fm[uncapped + x] < n_gpus - tol:
+            r *= _factor(j, gpus, ka + x)
         rate[x] = r if ok else 0.0
     return rate, fits
 

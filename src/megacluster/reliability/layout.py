@@ -34,7 +34,7 @@ _CHUNK = 64
 SHORT_SPAN = 64
 """Spans of fewer steps are checked for capped steps one step at a time (no arrays built). [-]"""
 
-_BLOCK = 256
+BLOCK = 256
 """Block length of the block maxima that find the next rise of the supply. [-]"""
 
 
@@ -270,9 +270,9 @@ class Layouts:
         self._rises = rises
         self._rise_value = self.prefer[rises]
         self._last_rise = int(rises[-1]) if rises.size else -1
-        pad = (-rises.size) % _BLOCK
+        pad = (-rises.size) % BLOCK
         blocks = np.concatenate((self._rise_value, np.full(pad, -1, dtype=np.int64)))
-        self._rise_block_max = blocks.reshape(-1, _BLOCK).max(axis=1) if blocks.size else blocks
+        self._rise_block_max = blocks.reshape(-1, BLOCK).max(axis=1) if blocks.size else blocks
         self._cache: OrderedDict[int, LayoutProfile] = OrderedDict()
         self.window = WINDOW_STEPS
         # flat copies of the per-step arrays the event loop reads one value at a time (see ``flat``)
@@ -341,9 +341,9 @@ class Layouts:
         rises, values, block_max = self._rises_l, self._rise_value_l, self._rise_block_max_l
         n = len(rises)
         j = bisect.bisect_right(rises, k)
-        b = j // _BLOCK
+        b = j // BLOCK
         while True:
-            for i in range(j, min((b + 1) * _BLOCK, n)):
+            for i in range(j, min((b + 1) * BLOCK, n)):
                 if values[i] > replicas:
                     return rises[i]
             b += 1
@@ -351,7 +351,7 @@ class Layouts:
                 b += 1
             if b >= len(block_max):
                 return None
-            j = b * _BLOCK
+            j = b * BLOCK
 
     def rate_at(self, replicas: int, k: int) -> float:
         """FLOP rate of a layout of ``replicas`` in step ``k`` (0 where it does not fit). [FLOP/s]"""
