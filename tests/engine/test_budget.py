@@ -16,11 +16,29 @@ def test_each_more_replica_adds_its_digest_only(monkeypatch: pytest.MonkeyPatch)
     assert b.memory_bytes - a.memory_bytes == pytest.approx(steps * budget.DIGEST_STEP_BYTES)
     one = budget.estimate_work(sc, 1)
     whole = steps * budget.REPLICA_STEP_BYTES + budget.EVENT_BYTES * one.events_per_replica
-    # ten replicas on two workers: three whole replicas alive (the first, one per worker), ten digests
+    # ten replicas on two workers: three whole replicas alive (the first, one per worker), ten digests, and
+    # the job's compiled loop (ten replicas load it)
     assert a.memory_bytes - one.memory_bytes == pytest.approx(
-        2 * whole + 10 * steps * budget.DIGEST_STEP_BYTES
+        2 * whole + 10 * steps * budget.DIGEST_STEP_BYTES + budget.JOB_LOOP_BYTES
     )
     assert b.seconds > a.seconds > one.seconds
+
+
+def test_the_compiled_job_loop_counts_from_its_replica_threshold() -> None:
+    """Below ``JOB_COMPILED_MIN_REPLICAS`` the Python loop's cost per event; from it on, loading the compiled
+    loop once and its cost per event."""
+    sc = load_scenario("colossus-2024")
+    n = budget.JOB_COMPILED_MIN_REPLICAS
+    below, at = budget.estimate_work(sc, n - 1), budget.estimate_work(sc, n)
+    events, steps = below.events_per_replica, below.steps
+    assert below.seconds == pytest.approx(
+        budget.SETUP_SECONDS + (n - 1) * (steps * budget.STEP_SECONDS + events * budget.EVENT_SECONDS)
+    )
+    assert at.seconds == pytest.approx(
+        budget.SETUP_SECONDS
+        + budget.JOB_LOOP_SECONDS
+        + n * (steps * budget.STEP_SECONDS + events * budget.COMPILED_EVENT_SECONDS)
+    )
 
 
 def test_the_compiled_loop_counts_only_for_long_runs() -> None:

@@ -39,6 +39,10 @@ COMPILED_LOOP_BYTES = 130e6
 """Memory of numba and the compiled dispatch loop, loaded by runs of ``COMPILED_MIN_STEPS`` steps or more. [B]
 [D] resident memory grew by 121 MB on loading it (flagship, /proc/self/status), rounded up."""
 
+JOB_LOOP_BYTES = 80e6
+"""Memory of the job's compiled event loop, loaded by runs of ``JOB_COMPILED_MIN_REPLICAS`` replicas or
+more. [B] [D] resident memory grew by 78 MB on loading it after the dispatch loop (/proc/self/status)."""
+
 EVENT_BYTES = 1_600.0
 """Memory per expected job event (failure candidate, its cause, repair time, the event-log row). [B]
 [D] traced peak growth per event row with a raised failure rate (~1,150 B), rounded up."""
@@ -53,6 +57,17 @@ EVENT_SECONDS = 20e-6
 """CPU time per expected job event in the event loop and the replica's digest. [s]
 [D] the flagship's job loop takes ~0.40 s for 26,669 expected events (15 us each;
 benchmarks/bench_replicas.py), its digest and event log ~0.08 s more, rounded up."""
+
+COMPILED_EVENT_SECONDS = 8e-6
+"""CPU time per expected job event with the compiled event loop (runs of ``JOB_COMPILED_MIN_REPLICAS``
+replicas or more), the replica's digest included. [s]
+[D] the flagship's job takes ~0.09 s on the compiled loop for 26,669 expected events (3.4 us each;
+benchmarks/bench_reliability.py --inputs), its digest and event log ~0.06 s more (2.3 us), rounded up."""
+
+JOB_LOOP_SECONDS = 1.5
+"""CPU time of loading the job's compiled loop from numba's cache, once a run. [s] [D] 1.05-1.1 s measured
+(cProfile of the flagship's 100 replicas), rounded up. The first run after an install or a change of
+``reliability/kernel.py`` compiles it instead (~30 s, not counted: it happens once)."""
 
 SETUP_SECONDS = 2.0
 """CPU time of a run's set-up, once: the layout search, loading the compiled loop, assembling the results.
@@ -166,14 +181,18 @@ def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstima
     steps = max(1, round(sim.horizon_days * 86400.0 / sim.step))
     events = expected_events(scenario)
     held = 1 if reps == 1 else 1 + workers_for(reps)
+    compiled_job = reps >= JOB_COMPILED_MIN_REPLICAS
     memory = (
         BASE_BYTES
         + (COMPILED_LOOP_BYTES if steps >= COMPILED_MIN_STEPS else 0.0)
+        + (JOB_LOOP_BYTES if compiled_job else 0.0)
         + steps * STEP_BYTES
         + held * (steps * REPLICA_STEP_BYTES + EVENT_BYTES * events)
         + (reps * steps * DIGEST_STEP_BYTES if reps > 1 else 0.0)
     )
-    seconds = SETUP_SECONDS + reps * (steps * STEP_SECONDS + events * EVENT_SECONDS)
+    per_event = COMPILED_EVENT_SECONDS if compiled_job else EVENT_SECONDS
+    seconds = SETUP_SECONDS + (JOB_LOOP_SECONDS if compiled_job else 0.0)
+    seconds += reps * (steps * STEP_SECONDS + events * per_event)
     return WorkEstimate(steps, reps, events, memory, seconds)
 
 

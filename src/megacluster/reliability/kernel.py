@@ -492,8 +492,8 @@ def _next_fit_step(j, k, deficit):
 
 @_jit(i(J, i, i))
 def _next_rise(j, k, replicas):
-    """First step > ``k`` where the supply rises to more than ``replicas`` replicas, or -1 (``Layouts.next_rise``:
-    the blocks' maxima skip the rises at or below ``replicas``). [-]"""
+    """First step > ``k`` where the supply rises to more than ``replicas`` replicas, or -1
+    (``Layouts.next_rise``: the blocks' maxima skip the rises at or below ``replicas``). [-]"""
     rises = _iv(j, W_RISES)
     values = _iv(j, W_RISE_VALUE)
     block_max = _iv(j, W_RISE_BLOCK_MAX)
