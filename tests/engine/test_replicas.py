@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from megacluster.engine.budget import PARALLEL_MIN_REPLICAS
-from megacluster.engine.replicas import auto_workers, replica_generators, run_replicas
+from megacluster.engine.budget import JOB_COMPILED_MIN_REPLICAS, PARALLEL_MIN_REPLICAS
+from megacluster.engine.replicas import auto_workers, job_loop, replica_generators, run_replicas
 from megacluster.engine.simulate import prepare, simulate
 from megacluster.errors import InputError
+from megacluster.reliability.job import JobLoop
 from megacluster.results.assemble import Results
 from megacluster.scenario.load import load_scenario
 
@@ -32,10 +33,16 @@ def serial(small_scenario_path: Path) -> Results:
 
 
 def test_lean_path_equals_the_all_arrays_path(small_scenario_path: Path, serial: Results) -> None:
-    """Every replica kept whole and assembled at the end (the previous method) = digests as they finish."""
+    """Every replica kept whole and assembled at the end (the previous method, the job on the Python loop) =
+    digests as they finish (four replicas: the job on the compiled loop)."""
     prepared = prepare(load_scenario(small_scenario_path))
     runs = [prepared.replica(rng) for rng in replica_generators(7, REPLICAS)]
     _same(prepared.results(runs, 7, swings=False), serial)
+
+
+def test_runs_of_several_replicas_use_the_compiled_job_loop() -> None:
+    assert job_loop(1) is job_loop(JOB_COMPILED_MIN_REPLICAS - 1) is JobLoop.PYTHON
+    assert job_loop(REPLICAS) is job_loop(1000) is JobLoop.COMPILED
 
 
 def test_two_workers_give_the_same_results_as_one(small_scenario_path: Path, serial: Results) -> None:

@@ -6,13 +6,16 @@ the ten pinned ones of ``test_job_loop_identical.py`` and 40 random jobs drawn f
 the settings the loop branches on: constant, varying and power-limited supplies, sync and async checkpoints,
 fixed and automatic intervals (Daly, Young, Saxena), restarts from parts or fixed, in-memory checkpoints,
 shrinking or waiting on shortages, spares, grows, planned stops, site power events, late starts and jobs
-that finish. Two more force the paths a random job rarely takes: more layouts than the profile cache holds,
-and books that outgrow their first size.
+that finish. More cases force the paths a random job rarely takes: more layouts than the profile cache holds
+(climbing, and coming back down through them), books that outgrow their first size, a capped run that starts
+at a small fractional time (the order of the capped time's sum matters there), and the event heaps' order
+when times tie. A hand-mutation run of the kernel (15 mutations) found the gaps these last cases cover.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from typing import Any
 
 import numpy as np
@@ -23,9 +26,11 @@ from megacluster.reliability import JobInputs, JobLoop, ReliabilityConfig, kerne
 from megacluster.reliability import compiled as glue
 from megacluster.reliability.jobdata import JobResult
 from megacluster.reliability.layout import CACHED_PROFILES
+from megacluster.reliability.machine import JobMachine
 from reliability.test_job_loop_identical import CASES
 
 STEP_S = 300.0
+pytestmark = pytest.mark.timeout(120)  # a loop that never ends fails here instead of holding the suite
 
 
 def assert_same(a: Any, b: Any, path: str = "") -> None:
@@ -162,6 +167,145 @@ def test_more_layouts_than_the_profile_cache_holds() -> None:
     )
     result = assert_both_equal(inputs, 3)
     assert np.unique(result.restart_log["replicas"]).size > CACHED_PROFILES
+
+
+def test_layouts_revisited_after_the_cache_evicted_them() -> None:
+    """A supply that climbs through 400 sizes an hour each and comes back down through all of them, at a rate
+    per GPU that is not a round number, with frequent failures: the revisits find their profiles evicted (or
+    not) exactly as the reference's LRU cache does, and windows start at the same steps."""
+    up = 8 * (1 + np.arange(400))
+    held = np.concatenate((np.repeat(up, 12), np.repeat(up[::-1], 12))).astype(np.int64)
+    n = held.size
+    starts = np.arange(n) * STEP_S
+    inputs = JobInputs(
+        step_start_s=starts,
+        dt_s=STEP_S,
+        flop_rate=held * 4e14 * (1 + 0.05 * np.sin(starts / 7200.0)),
+        job_gpus=held,
+        replica_gpus=8,
+        target_flop=1e40,
+        start_s=0.0,
+        config=ReliabilityConfig.model_validate(
+            {
+                "interruption_rate_per_gpu_hour": 1e-3,
+                "on_shortage": "shrink",
+                "grow_threshold": 0.0,
+                "repair_median_h": 0.2,
+                "spares_gpus": 64,
+            }
+        ),
+        checkpoint_bytes=1e12,
+    )
+    result = assert_both_equal(inputs, 11)
+    sizes = result.restart_log["replicas"]
+    assert np.unique(sizes).size > CACHED_PROFILES
+    assert np.any(np.diff(sizes) < 0) and np.any(np.diff(sizes) > 0)  # sizes are revisited
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_capped_runs_from_a_small_fractional_start(seed: int) -> None:
+    """Power that caps every step (80 % of the uncapped draw), a start at 137.123 s and runs of a few hours:
+    each run's capped time is summed over tens of steps from a small fractional time, where the order of the
+    sum shows in the last bits (numpy's pairwise sum, which the kernel repeats)."""
+    n, held = 3 * 288, 512
+    gpus = np.full(n, held, dtype=np.int64)
+    allot = JobAllotment(
+        allot_w=np.full(n, 0.8 * held * 1200.0),
+        held_gpus=gpus.copy(),
+        slope_w=700.0,
+        fixed_w=500.0,
+        idle_w=100.0,
+        load=1.0,
+        cap_min=0.6,
+        exponent=0.866,
+        policy=PowerPolicy.CAP_FIRST,
+        exposure_per_gpu=1e-4,
+    )
+    inputs = JobInputs(
+        step_start_s=np.arange(n) * STEP_S,
+        dt_s=STEP_S,
+        flop_rate=gpus * 4e14,
+        job_gpus=gpus,
+        replica_gpus=64,
+        target_flop=1e40,
+        start_s=137.123,
+        config=ReliabilityConfig.model_validate({"interruption_rate_per_gpu_hour": 1e-3}),
+        checkpoint_bytes=1e12,
+        replica_flop_rate=np.arange(held // 64 + 1) * 64 * 4e14,
+        power=allot,
+    )
+    result = assert_both_equal(inputs, seed)
+    assert result.mode_s["capped"] > 0
+
+
+def test_capped_time_is_the_references_to_the_bit() -> None:
+    """The capped time of random spans of a capped job, many from small fractional times: the kernel's sum is
+    numpy's pairwise one, as ``Layouts.capped_s`` adds."""
+    make, seed = CASES["powered_wait"]
+    machine = JobMachine(make(), np.random.default_rng(seed))
+    lay = machine.layouts
+    memory, ints = glue._pack(machine, glue.first_capacities(10))
+    rng = np.random.default_rng(2)
+    end = float(lay.edges[-1])
+    checked = 0
+    for _ in range(3000):
+        t0 = float(rng.uniform(0, 3000) if rng.random() < 0.5 else rng.uniform(0, end))
+        t1 = t0 + float(rng.uniform(0, 300 * 200))
+        gpus = int(rng.integers(1, 9)) * lay.replica_gpus
+        expected = lay.capped_s(gpus, t0, t1)
+        assert kernel.capped_time(memory, ints, gpus, t0, t1) == expected, (gpus, t0, t1)
+        checked += expected > 0
+    assert checked > 500
+
+
+def test_the_profile_cache_keeps_as_many_layouts_as_the_references() -> None:
+    """After a run through 700 sizes, the kernel's cache holds ``CACHED_PROFILES`` profiles, as the
+    reference's does."""
+    n = 700 * 8
+    held = (8 * (1 + np.arange(n) // 8)).astype(np.int64)
+    inputs = JobInputs(
+        step_start_s=np.arange(n) * STEP_S,
+        dt_s=STEP_S,
+        flop_rate=held * 4e14,
+        job_gpus=held,
+        replica_gpus=8,
+        target_flop=1e40,
+        start_s=0.0,
+        config=ReliabilityConfig.model_validate(
+            {"interruption_rate_per_gpu_hour": 2e-3, "on_shortage": "shrink", "grow_threshold": 0.0}
+        ),
+        checkpoint_bytes=1e12,
+    )
+    reference = JobMachine(inputs, np.random.default_rng(3))
+    reference.run()
+    machine = JobMachine(inputs, np.random.default_rng(3))
+    memory, ints = glue._pack(machine, glue.first_capacities(100_000))
+    kernel.run(memory, ints)
+    assert ints[kernel.I_LIVE] == len(reference.layouts._cache) == CACHED_PROFILES
+
+
+def test_the_heaps_pop_in_time_then_sequence_order_as_heapq_does() -> None:
+    """Many equal times: the kernel's heap pops (time, sequence) in the order ``heapq`` pops the reference's
+    tuples, whatever the kinds and tags."""
+    rng = np.random.default_rng(5)
+    cap = 512
+    times, ints = np.zeros(cap), np.zeros(3 * cap, dtype=np.int64)
+    reference: list[tuple[float, int, int, int]] = []
+    n, seq, popped, expected = 0, 0, [], []
+    for _ in range(2000):
+        if n and (n >= cap - 1 or rng.random() < 0.45):
+            expected.append(heapq.heappop(reference))
+            popped.append((float(times[0]), int(ints[0]), int(ints[cap]), int(ints[2 * cap])))
+            kernel._heap_pop(times, ints, cap, n)
+            n -= 1
+            continue
+        seq += 1
+        t, kind, tag = float(rng.integers(0, 6)), int(rng.integers(0, 13)), int(rng.integers(0, 99))
+        heapq.heappush(reference, (t, seq, kind, tag))
+        kernel._heap_push(times, ints, cap, n, t, seq, kind, tag)
+        n += 1
+    assert popped == expected
+    assert len(popped) > 500
 
 
 def test_books_that_outgrow_their_first_size_are_run_again(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,7 +27,7 @@ import numpy as np
 from megacluster.engine.budget import JOB_COMPILED_MIN_REPLICAS, workers_for
 from megacluster.errors import InputError
 from megacluster.power.constants import COMPILED_MIN_STEPS
-from megacluster.reliability.job import load_compiled
+from megacluster.reliability.job import JobLoop, load_compiled
 from megacluster.results.assemble import ReplicaDigest, digest_replica
 from megacluster.results.eventlog import EventLog, Spool, kept_digest, spooled
 from megacluster.results.replica import ReplicaRun
@@ -65,8 +65,14 @@ def load_before_fork(steps: int, replicas: int = 1) -> None:
         from megacluster.power.compiled import load
 
         load()
-    if replicas >= JOB_COMPILED_MIN_REPLICAS:
+    if job_loop(replicas) is JobLoop.COMPILED:
         load_compiled()
+
+
+def job_loop(replicas: int) -> JobLoop:
+    """The job's event loop for a run of ``replicas`` replicas: compiled from ``JOB_COMPILED_MIN_REPLICAS``
+    on (loading it pays back there), else Python; the same results either way. [-]"""
+    return JobLoop.COMPILED if replicas >= JOB_COMPILED_MIN_REPLICAS else JobLoop.PYTHON
 
 
 @contextlib.contextmanager
@@ -104,7 +110,7 @@ def _one(
     """Replica ``index`` of ``replicas``: its digest (its events spooled where it ran), its whole run if it
     is the first, and the event rows spooled."""
     child = np.random.SeedSequence(seed).spawn(replicas)[index]
-    run = prepared.replica(np.random.default_rng(child))
+    run = prepared.replica(np.random.default_rng(child), job_loop(replicas))
     digest, rows = spooled(spool, index, digest_replica(run, prepared.scenario, prepared.grid))
     return digest, (run if index == 0 else None), rows
 
@@ -160,7 +166,7 @@ def run_replicas(
     if n_workers == 1:
         load_before_fork(prepared.grid.n, replicas)
         for index, rng in enumerate(replica_generators(seed, replicas)):
-            run = prepared.replica(rng)
+            run = prepared.replica(rng, job_loop(replicas))
             slots[index] = kept_digest(log, index, digest_replica(run, prepared.scenario, prepared.grid))
             first = run if index == 0 else first
             del run  # only the digest outlives the replica

@@ -20,7 +20,7 @@ from megacluster.engine.swings import with_swings
 from megacluster.engine.training import JobThroughput, job_throughput
 from megacluster.errors import InputError
 from megacluster.power.plant import FleetLoad, PlantResult, simulate_plant
-from megacluster.reliability.job import run_job
+from megacluster.reliability.job import JobLoop, run_job
 from megacluster.results.assemble import JobSetup, Results, assemble, assemble_digests, utc_times
 from megacluster.results.eventlog import EventLog
 from megacluster.results.replica import ReplicaRun
@@ -55,8 +55,10 @@ def simulate_replica(
     fleets: tuple[FleetLoad, ...],
     perf: JobThroughput | None,
     rng: np.random.Generator,
+    job_loop: JobLoop = JobLoop.PYTHON,
 ) -> ReplicaRun:
-    """One replica: the plant step by step, then the training job on the GPUs the plant powers."""
+    """One replica: the plant step by step, then the training job on the GPUs the plant powers (on
+    ``job_loop``: both give the same result)."""
     replica_gpus = perf.replica_gpus if perf is not None else min(f.server.gpus_per_server for f in fleets)
     site = plant_site(scenario, grid.times, perf)
     plant = simulate_plant(
@@ -78,7 +80,7 @@ def simulate_replica(
     allotment = None
     if scenario.training is not None and perf is not None:
         inputs, allotment = job_inputs(scenario, grid, fleets, plant, perf)
-        job = run_job(inputs, rng)
+        job = run_job(inputs, rng, job_loop)
         job_gpus = job.layout_replicas * replica_gpus  # the layout in force: it changes only at restarts
     return ReplicaRun(
         plant=plant, job_gpus=job_gpus, job=job, allotment=allotment, replica_gpus=replica_gpus if job else 0
@@ -95,9 +97,9 @@ class PreparedRun:
     perf: JobThroughput | None
     job: JobSetup
 
-    def replica(self, rng: np.random.Generator) -> ReplicaRun:
-        """One Monte Carlo replica with its own generator."""
-        return simulate_replica(self.scenario, self.grid, self.fleets, self.perf, rng)
+    def replica(self, rng: np.random.Generator, job_loop: JobLoop = JobLoop.PYTHON) -> ReplicaRun:
+        """One Monte Carlo replica with its own generator (its job on ``job_loop``)."""
+        return simulate_replica(self.scenario, self.grid, self.fleets, self.perf, rng, job_loop)
 
     def results(self, runs: list[ReplicaRun], seed: int, swings: bool = True) -> Results:
         """The Results of these replicas (figures are medians across them; the power swings, unless

@@ -14,12 +14,14 @@ import numpy as np
 from megacluster.engine.replicas import (
     auto_workers,
     frozen_for_fork,
+    job_loop,
     load_before_fork,
     pool_context,
     trim_heap,
 )
 from megacluster.engine.simulate import event_log, prepare
 from megacluster.engine.swings import with_swings
+from megacluster.reliability.job import JobLoop
 from megacluster.results.assemble import ReplicaDigest, Results, assemble_digests, digest_replica
 from megacluster.results.eventlog import EventLog, Spool, spooled
 from megacluster.results.replica import ReplicaRun
@@ -46,12 +48,12 @@ def _quantile_of(values: list[Any], q: float) -> float | str:
 
 
 def _sampled_one(
-    sampled: Scenario, child: np.random.SeedSequence, index: int, spool: Spool
+    sampled: Scenario, child: np.random.SeedSequence, index: int, spool: Spool, loop: JobLoop
 ) -> tuple[ReplicaDigest, ReplicaRun | None, float, int]:
     """One replica of a sampled scenario: its digest (its events spooled where it ran), its whole run if it
     is the first, its finish day and the event rows spooled."""
     prepared = prepare(sampled)
-    run = prepared.replica(np.random.default_rng(child))
+    run = prepared.replica(np.random.default_rng(child), loop)
     day = np.nan
     if run.job is not None and run.job.finished and run.job.finish_s is not None:
         day = run.job.finish_s / SECONDS_PER_DAY
@@ -93,15 +95,17 @@ def simulate_uncertain(
     median = prepare(fixed(scenario))
     log = event_log(scenario, median.grid)
     load_before_fork(median.grid.n, replicas)
+    loop = job_loop(replicas)
     if n_workers == 1:
         for i in range(replicas):
-            out[i] = _kept(log, i, _sampled_one(samples[i], children[i], i, log.spool))
+            out[i] = _kept(log, i, _sampled_one(samples[i], children[i], i, log.spool, loop))
             if on_replica is not None:
                 on_replica()
     else:
         with frozen_for_fork(), ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context()) as pool:
             futures = {
-                pool.submit(_sampled_one, samples[i], children[i], i, log.spool): i for i in range(replicas)
+                pool.submit(_sampled_one, samples[i], children[i], i, log.spool, loop): i
+                for i in range(replicas)
             }
             for future in as_completed(futures):
                 out[futures[future]] = _kept(log, futures[future], future.result())

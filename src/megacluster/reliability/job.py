@@ -18,7 +18,6 @@ result to the last bit.
 from __future__ import annotations
 
 import enum
-import sys
 
 import numpy as np
 
@@ -27,36 +26,33 @@ from megacluster.reliability.machine import JobMachine
 
 __all__ = ["JobInputs", "JobLoop", "JobResult", "load_compiled", "run_job"]
 
-_COMPILED_MODULE = "megacluster.reliability.compiled"
-
 
 class JobLoop(enum.StrEnum):
     """Which event loop runs the job (both give the same result to the last bit)."""
 
-    AUTO = "auto"
-    """The compiled loop once it is loaded in this process (``load_compiled``: a run of several replicas
-    loads it first), else the Python loop (loading it costs ~1 s a process, ~30 s the first time it is
-    compiled)."""
     PYTHON = "python"
     """The interpreted reference loop (``JobMachine.run``)."""
     COMPILED = "compiled"
-    """The numba loop (``kernel.py``)."""
+    """The numba loop (``kernel.py``; a power limit other than the engine's ``JobAllotment`` runs on the
+    Python loop). Loading it costs a process ~1 s, and ~30 s the first time after an install or a change, when
+    it is compiled: the engine asks for it for runs of several replicas
+    (``engine.budget.JOB_COMPILED_MIN_REPLICAS``)."""
 
 
 def load_compiled() -> None:
-    """Load the compiled event loop (from numba's cache, or compile it), so that 'auto' runs use it. [-]"""
+    """Load the compiled event loop now (from numba's cache, or compile it): before a pool forks, so that its
+    workers inherit it. [-]"""
     import megacluster.reliability.compiled  # noqa: F401 - imported for its compiled functions
 
 
-def run_job(inputs: JobInputs, rng: np.random.Generator, loop: JobLoop = JobLoop.AUTO) -> JobResult:
+def run_job(inputs: JobInputs, rng: np.random.Generator, loop: JobLoop = JobLoop.PYTHON) -> JobResult:
     """Simulate the training job under interruptions, checkpoints, restarts and repairs.
 
     Same inputs and same generator state give the same result, on either loop. All random draws (failure
     candidates, their causes, thinning and repair times, planned events) are made up front, vectorised.
     """
     machine = JobMachine(inputs, rng)
-    compiled = loop is JobLoop.COMPILED or (loop is JobLoop.AUTO and _COMPILED_MODULE in sys.modules)
-    if compiled:
+    if loop is JobLoop.COMPILED:
         from megacluster.reliability.compiled import run_compiled, supported
 
         if supported(machine):

@@ -506,7 +506,7 @@ def _next_rise(j, k, replicas):
         for y in range(x, end):
             if values[y] > replicas:
                 return rises[y]
-        b = end // RISE_BLOCK
+        b = x // RISE_BLOCK + 1
         while b < block_max.size and block_max[b] <= replicas:
             b += 1
         x = b * RISE_BLOCK
@@ -1379,6 +1379,13 @@ def _loop(j):
         if j.I[I_STATE] == S_DONE:  # finished, or the end event
             j.F[F_END] = t
             break
+
+
+@_jit(f(F1, I1, i, f, f))
+def capped_time(F, I, gpus, t0, t1):  # noqa: E741 - the integer memory, as in ``run``
+    """``Layouts.capped_s`` on packed memories (``compiled._pack``), for tests. [s]"""
+    j = Job(F, I, List.empty_list(F1), List.empty_list(B1), List.empty_list(I1))
+    return _capped_s(j, gpus, t0, t1)
 
 
 @_jit(v(F1, I1))
