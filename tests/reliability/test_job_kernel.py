@@ -147,12 +147,12 @@ def test_random_jobs_are_equal_on_both_loops(seed: int) -> None:
     assert_both_equal(random_job(seed), seed)
 
 
-def test_more_layouts_than_the_profile_cache_holds() -> None:
-    """A supply that steps through 700 sizes of whole replicas, with frequent failures: the runs evict
-    profiles from the cache (its least recently used), and both loops rebuild the same windows."""
+def many_layouts() -> JobInputs:
+    """A supply that steps through 700 sizes of whole 8-GPU replicas, a size every 40 minutes, with frequent
+    failures: the job restarts on more distinct layouts than the profile cache holds."""
     n = 700 * 8
     held = (8 * (1 + np.arange(n) // 8)).astype(np.int64)
-    inputs = JobInputs(
+    return JobInputs(
         step_start_s=np.arange(n) * STEP_S,
         dt_s=STEP_S,
         flop_rate=held * 4e14,
@@ -165,6 +165,12 @@ def test_more_layouts_than_the_profile_cache_holds() -> None:
         ),
         checkpoint_bytes=1e12,
     )
+
+
+def test_more_layouts_than_the_profile_cache_holds() -> None:
+    """A supply that steps through 700 sizes of whole replicas, with frequent failures: the runs evict
+    profiles from the cache (its least recently used), and both loops rebuild the same windows."""
+    inputs = many_layouts()
     result = assert_both_equal(inputs, 3)
     assert np.unique(result.restart_log["replicas"]).size > CACHED_PROFILES
 
@@ -261,21 +267,7 @@ def test_capped_time_is_the_references_to_the_bit() -> None:
 def test_the_profile_cache_keeps_as_many_layouts_as_the_references() -> None:
     """After a run through 700 sizes, the kernel's cache holds ``CACHED_PROFILES`` profiles, as the
     reference's does."""
-    n = 700 * 8
-    held = (8 * (1 + np.arange(n) // 8)).astype(np.int64)
-    inputs = JobInputs(
-        step_start_s=np.arange(n) * STEP_S,
-        dt_s=STEP_S,
-        flop_rate=held * 4e14,
-        job_gpus=held,
-        replica_gpus=8,
-        target_flop=1e40,
-        start_s=0.0,
-        config=ReliabilityConfig.model_validate(
-            {"interruption_rate_per_gpu_hour": 2e-3, "on_shortage": "shrink", "grow_threshold": 0.0}
-        ),
-        checkpoint_bytes=1e12,
-    )
+    inputs = many_layouts()
     reference = JobMachine(inputs, np.random.default_rng(3))
     reference.run()
     machine = JobMachine(inputs, np.random.default_rng(3))
