@@ -148,9 +148,9 @@ def _capture(path: str) -> None:
     captured: dict[str, Any] = {}
     job, dispatch = sim.run_job, plant_module.run_dispatch
 
-    def keep_job(inputs: Any, rng: Any) -> Any:
+    def keep_job(inputs: Any, rng: Any, *loop: Any) -> Any:
         captured["job"] = (inputs, rng.bit_generator.state)
-        return job(inputs, rng)
+        return job(inputs, rng, *loop)
 
     def keep_dispatch(inputs: Any, *args: Any) -> Any:
         captured["dispatch"] = inputs
