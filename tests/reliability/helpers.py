@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from megacluster.power.policy import JobAllotment, PowerPolicy
 from megacluster.reliability import JobInputs, ReliabilityConfig
 
 H100_BF16_FLOPS = 989e12
@@ -53,4 +54,28 @@ def accounting_gap(result: object) -> float:
     r = result
     return float(
         r.useful_s + r.lost_s + r.checkpoint_overhead_s + r.waiting_s - r.wall_s  # type: ignore[attr-defined]
+    )
+
+
+def power_allotment(
+    allot_w: np.ndarray,
+    held: np.ndarray,
+    *,
+    cap_min: float = 0.6,
+    exponent: float = 0.866,
+    policy: PowerPolicy = PowerPolicy.BEST,
+) -> JobAllotment:
+    """A power allotment for test jobs: 700 W of cap slope, 500 W fixed and 100 W idle per GPU (a 1,200 W GPU
+    at full load), the exposure of the power policy's 'best' at 1e-4."""
+    return JobAllotment(
+        allot_w=allot_w,
+        held_gpus=np.asarray(held).copy(),
+        slope_w=700.0,
+        fixed_w=500.0,
+        idle_w=100.0,
+        load=1.0,
+        cap_min=cap_min,
+        exponent=exponent,
+        policy=policy,
+        exposure_per_gpu=1e-4,
     )

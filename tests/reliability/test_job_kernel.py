@@ -27,6 +27,7 @@ from megacluster.reliability import compiled as glue
 from megacluster.reliability.jobdata import JobResult
 from megacluster.reliability.layout import CACHED_PROFILES
 from megacluster.reliability.machine import JobMachine
+from reliability.helpers import power_allotment
 from reliability.test_job_loop_identical import CASES
 
 STEP_S = 300.0
@@ -112,17 +113,12 @@ def random_job(seed: int) -> JobInputs:
     per_replica = None
     if shape == "powered":
         share = np.repeat(rng.choice([0.0, 0.3, 0.55, 0.8, 1.0], size=n // 24 + 1), 24)[:n]
-        power = JobAllotment(
-            allot_w=share * held * 1200.0,
-            held_gpus=held.copy(),
-            slope_w=700.0,
-            fixed_w=500.0,
-            idle_w=100.0,
-            load=1.0,
+        power = power_allotment(
+            share * held * 1200.0,
+            held,
             cap_min=float(rng.choice([0.5, 0.6, 0.8])),
             exponent=float(rng.choice([0.866, 0.7, 1.0])),
             policy=PowerPolicy(str(rng.choice([p.value for p in PowerPolicy]))),
-            exposure_per_gpu=1e-4,
         )
         per_replica = np.arange(top // rg + 1) * rg * 4e14 * (1 - 0.002 * np.arange(top // rg + 1))
     finishes = rng.random() < 0.4
@@ -215,18 +211,7 @@ def test_capped_runs_from_a_small_fractional_start(seed: int) -> None:
     sum shows in the last bits (numpy's pairwise sum, which the kernel repeats)."""
     n, held = 3 * 288, 512
     gpus = np.full(n, held, dtype=np.int64)
-    allot = JobAllotment(
-        allot_w=np.full(n, 0.8 * held * 1200.0),
-        held_gpus=gpus.copy(),
-        slope_w=700.0,
-        fixed_w=500.0,
-        idle_w=100.0,
-        load=1.0,
-        cap_min=0.6,
-        exponent=0.866,
-        policy=PowerPolicy.CAP_FIRST,
-        exposure_per_gpu=1e-4,
-    )
+    allot = power_allotment(np.full(n, 0.8 * held * 1200.0), gpus, policy=PowerPolicy.CAP_FIRST)
     inputs = JobInputs(
         step_start_s=np.arange(n) * STEP_S,
         dt_s=STEP_S,

@@ -3,8 +3,8 @@
 Each case runs a small job and compares its figures with ones pinned from the loop as it was at d89ec9d
 (before the list look-ups, the phase heap and the fast-forward on lists): floats exactly equal, the event and
 restart tables through a hash of their columns. A change that moves any float by one ulp fails here; a
-deliberate change of the model re-pins the figures (``python tests/reliability/test_job_loop_identical.py``
-prints them).
+deliberate change of the model re-pins the figures (``PYTHONPATH=tests python
+tests/reliability/test_job_loop_identical.py`` prints them).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from megacluster.power.policy import JobAllotment, PowerPolicy
+from megacluster.power.policy import PowerPolicy
 from megacluster.reliability import JobInputs, ReliabilityConfig, run_job
 from megacluster.reliability.jobdata import JobResult
+from reliability.helpers import power_allotment
 
 STEP_S = 300.0
 
@@ -58,18 +59,7 @@ def _powered(policy: PowerPolicy = PowerPolicy.BEST, **config: object) -> JobInp
     share = np.tile(np.repeat(levels, 30), 3)
     n, held = share.size, 512
     gpus = np.full(n, held, dtype=np.int64)
-    allot = JobAllotment(
-        allot_w=share * held * 1200.0,
-        held_gpus=gpus.copy(),
-        slope_w=700.0,
-        fixed_w=500.0,
-        idle_w=100.0,
-        load=1.0,
-        cap_min=0.6,
-        exponent=0.866,
-        policy=policy,
-        exposure_per_gpu=1e-4,
-    )
+    allot = power_allotment(share * held * 1200.0, gpus, policy=policy)
     cfg = ReliabilityConfig.model_validate(
         {"interruption_rate_per_gpu_hour": 1e-3, "planned_interruptions_per_day": 2.0, **config}
     )

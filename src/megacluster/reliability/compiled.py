@@ -17,7 +17,7 @@ from megacluster.reliability.checkpoint import AutoMethod, CheckpointMode
 from megacluster.reliability.config import RestartModel
 from megacluster.reliability.jobdata import JobResult
 from megacluster.reliability.kinds import RestartTrigger
-from megacluster.reliability.ledger import LOSSES
+from megacluster.reliability.ledger import LOSSES, RUN_MODES
 from megacluster.reliability.machine import JobMachine
 from megacluster.reliability.restart import GB, restart_parts, storage_load_s
 
@@ -26,8 +26,6 @@ _POWER_FIELDS = ("allot_w", "held_gpus", "slope_w", "fixed_w", "idle_w", "load",
 _CAUSE_NAMES = np.array([c.value for c in k.CAUSES])
 _KIND_NAMES = np.array([e.value for e in k.KINDS])
 _BLAST_NAMES = np.array(k.BLASTS)
-MODES = ("full", "capped", "reduced")
-"""The ledger's running modes, in the kernel's order (``M_FULL`` ...). [-]"""
 
 
 def supported(machine: JobMachine) -> bool:
@@ -229,7 +227,7 @@ def _result(m: JobMachine, args: tuple[NDArray[Any], ...]) -> JobResult:
         setattr(led, name, int(i[index]))
     led.by_cause = i[kk[k.K_O_BYC] : kk[k.K_O_BYC] + len(m.causes.ids)].tolist()
     led.lost_by = dict(zip(LOSSES, f[k.F_LOST_BY : k.F_LOST_BY + len(LOSSES)].tolist(), strict=True))
-    led.mode = dict(zip(MODES, f[k.F_MODE : k.F_MODE + len(MODES)].tolist(), strict=True))
+    led.mode = dict(zip(RUN_MODES, f[k.F_MODE : k.F_MODE + len(RUN_MODES)].tolist(), strict=True))
 
     def col(books: NDArray[Any], index: int, n: int, width: int = 1) -> NDArray[Any]:
         return books[kk[index] : kk[index] + width * n]

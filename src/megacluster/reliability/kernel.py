@@ -52,7 +52,7 @@ E_GPU_ZERO, E_GPU_BACK, E_GROW, E_SITE, E_WINDOW, E_END = range(7, 13)
 T_FAILURE, T_PLANNED, T_POWER, T_GROW, T_RESUME = range(5)
 # causes of lost time (ledger.LOSSES' order)
 L_REWORK, L_RESTART, L_RESHARD, L_POWER, L_REPAIRS = range(5)
-# running modes (the ledger's 'full', 'capped', 'reduced')
+# running modes (ledger.RUN_MODES' order)
 M_FULL, M_CAPPED, M_REDUCED = range(3)
 
 CAUSES = tuple(Cause)
@@ -268,26 +268,27 @@ def _book_lost(j, seconds, why):
     j.F[F_LOST_BY + why] += seconds
 
 
+@_jit(v(J, f, i, i, i, i, i))
+def _set_step(j, t, replicas, last, count, at_t, at_r):
+    """A step function's new value from ``t`` (``Ledger.set_layout`` / ``set_running``): booked at
+    ``I[at_t]``, ``I[at_r]`` when it changes; its last value and count at ``I[last]``, ``I[count]``."""
+    if replicas != j.I[last]:
+        n = j.I[count]
+        if n < j.I[K_CAP_LAYOUT]:
+            j.F[j.I[at_t] + n] = t
+            j.I[j.I[at_r] + n] = replicas
+        j.I[count] = n + 1
+        j.I[last] = replicas
+
+
 @_jit(v(J, f, i))
 def _set_layout(j, t, replicas):
-    if replicas != j.I[I_LAST_LAYOUT]:
-        n = j.I[I_N_LAYOUT]
-        if n < j.I[K_CAP_LAYOUT]:
-            j.F[j.I[K_B_LAY_T] + n] = t
-            j.I[j.I[K_B_LAY_R] + n] = replicas
-        j.I[I_N_LAYOUT] = n + 1
-        j.I[I_LAST_LAYOUT] = replicas
+    _set_step(j, t, replicas, I_LAST_LAYOUT, I_N_LAYOUT, K_B_LAY_T, K_B_LAY_R)
 
 
 @_jit(v(J, f, i))
 def _set_running(j, t, replicas):
-    if replicas != j.I[I_LAST_RUNNING]:
-        n = j.I[I_N_RUNNING]
-        if n < j.I[K_CAP_LAYOUT]:
-            j.F[j.I[K_B_RUN_T] + n] = t
-            j.I[j.I[K_B_RUN_R] + n] = replicas
-        j.I[I_N_RUNNING] = n + 1
-        j.I[I_LAST_RUNNING] = replicas
+    _set_step(j, t, replicas, I_LAST_RUNNING, I_N_RUNNING, K_B_RUN_T, K_B_RUN_R)
 
 
 @_jit(v(J, f, f))

@@ -24,6 +24,9 @@ LOSSES = ("rework", "restart", "reshard", "power", "repairs")
 """Causes of lost time: compute rolled back and interrupted writes after failures and planned stops; restarts
 (their re-shard part apart); re-shards; rework and restarts of power stops; waiting for repairs."""
 
+RUN_MODES = ("full", "capped", "reduced")
+"""Modes running time is booked by: every replica uncapped, capped, fewer replicas than the GPUs allow."""
+
 _NO_PARTS = (0.0,) * len(PART_NAMES)
 
 
@@ -86,7 +89,7 @@ class Ledger:
         self.commit_t = [self.start_s]
         self.commit_w = [0.0]
         self.lost_by = dict.fromkeys(LOSSES, 0.0)
-        self.mode = dict.fromkeys(("full", "capped", "reduced"), 0.0)
+        self.mode = dict.fromkeys(RUN_MODES, 0.0)
         self.layout_t, self.layout_r = [self.start_s], [0]
         self.running_t, self.running_r = [self.start_s], [0]
 
