@@ -26,6 +26,7 @@ import math
 import numpy as np
 from numba import njit
 
+from megacluster.borrowed import borrowed
 from megacluster.power.commitment import COUNT_SLACK, ROUNDING_MW
 from megacluster.power.state import MONTHS_PER_YEAR, ROLLING_MONTHS
 from megacluster.units import MW_PER_W
@@ -103,7 +104,7 @@ def _new_period(g, t, month, fs, ist, fc, ic, nox_m, st_m, mhead, mlen):
 
 
 # --- 1. commit units (commitment.commit_units, output_window) ---------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined in the step loop
 def _commit(g, t, need_start, need_keep, unit_mw, avail, fs, ist, ic, qbuf, qhead, qlen, starts_o):
     qcap = qbuf.shape[1]
     uc = unit_mw[g, t]
@@ -160,7 +161,7 @@ def _commit(g, t, need_start, need_keep, unit_mw, avail, fs, ist, ic, qbuf, qhea
     return need_start, need_keep, av * uc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined in the step loop
 def _window(g, t, dt_h, unit_mw, heat_rate, fs, ist, fc, qlen):
     on = ist[g, I_ON]
     if on == 0:
@@ -203,7 +204,7 @@ def _target_cap(policy, a, b, z, load, cap_min, exponent, exposure):
     return min(max(c, lo), load)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined in the step loop
 def _fit(t, target_mw, pue, installed, slope_w, fixed_w, idle_w, settings, switches, powered):
     nf = installed.shape[0]
     load = settings[S_LOAD]
@@ -466,11 +467,11 @@ def _charge(room, grid_spare, gen_spare, charge_gen):
     return from_grid, from_gen
 
 
-@njit(cache=True)
-def _commit_all(t, need_start, need_keep, dt_h, fleets, queue, starts_o):
+@njit(cache=True, inline="always")  # inlined in the step loop
+def _commit_all(
+    t, need_start, need_keep, dt_h, unit_mw, avail, heat_rate, fc, ic, fs, ist, qbuf, qhead, qlen, starts_o
+):  # fmt: skip
     """Phase 1 over every generator fleet in order: (capacity, minimum, available capacity). [MW]"""
-    unit_mw, avail, heat_rate, fc, ic, fs, ist = fleets
-    qbuf, qhead, qlen = queue
     cap_total = 0.0
     min_total = 0.0
     avail_mw = 0.0
@@ -506,13 +507,40 @@ def run_steps(
     capacity, PUE and battery power per step. Returns (flows per step: served, grid, battery, state of
     charge, cap fraction, supply capacity; per fleet: output, units on, fuel, starts; powered GPUs).
     [MW, MWh, MMBtu, -]"""
+    records, queue, window = _outputs(series.shape[1], fs.shape[0], installed, qcap)
+    _borrowing(
+        series, years, months, order, settings, switches, installed, slope_w, fixed_w, idle_w, unit_mw, avail,
+        heat_rate, fc, ic, fs, ist, bat, partload, records, queue, window,
+    )  # fmt: skip
+    return records
+
+
+@njit(cache=True)
+def _borrowing(
+    series, years, months, order, settings, switches, installed, slope_w, fixed_w, idle_w,
+    unit_mw, avail, heat_rate, fc, ic, fs, ist, bat, partload, records, queue, window,
+):  # fmt: skip
+    """The loop on borrowed views of its arrays (``borrowed.py``: no reference counting at each step); the
+    caller owns the arrays, and keeps them alive until this returns. [-]"""
+    b = borrowed
+    _loop(
+        b(series), b(years), b(months), b(order), b(settings), b(switches), b(installed), b(slope_w),
+        b(fixed_w), b(idle_w), b(unit_mw), b(avail), b(heat_rate), b(fc), b(ic), b(fs), b(ist), b(bat),
+        b(partload), b(records[0]), b(records[1]), b(records[2]), b(records[3]), b(records[4]), b(records[5]),
+        b(queue[0]), b(queue[1]), b(queue[2]), b(window[0]), b(window[1]), b(window[2]), b(window[3]),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _loop(
+    series, years, months, order, settings, switches, installed, slope_w, fixed_w, idle_w,
+    unit_mw, avail, heat_rate, fc, ic, fs, ist, bat, partload,
+    flows_o, out_o, on_o, fuel_o, starts_o, powered, qbuf, qhead, qlen, nox_m, st_m, mhead, mlen,
+):  # fmt: skip
+    """``run_steps``' loop, filling its records (``flows_o`` .. ``powered``). [MW, MWh, MMBtu, -]"""
     n, ng = series.shape[1], fs.shape[0]
     dfull, coolmax, ahead, gridcap = series[0], series[1], series[2], series[3]
     pue, bpow = series[4], series[5]
-    records, queue, window = _outputs(n, ng, installed, qcap)
-    flows_o, out_o, on_o, fuel_o, starts_o, powered = records
-    nox_m, st_m, mhead, mlen = window
-    fleets = (unit_mw, avail, heat_rate, fc, ic, fs, ist)
     campus_args = (installed, slope_w, fixed_w, idle_w, settings, switches, powered)
     lead_h, dt_h = settings[S_LEAD_H], settings[S_DT_H]
     charge_gen = switches[W_CHARGE_GEN] != 0
@@ -534,8 +562,9 @@ def run_steps(
                 ahead[t], want, gc, firm, chg_max, peak, reserve, refill, charge_gen
             )
             cap_total, min_total, avail_mw = _commit_all(
-                t, need_start, need_keep, dt_h, fleets, queue, starts_o
-            )
+                t, need_start, need_keep, dt_h, unit_mw, avail, heat_rate, fc, ic, fs, ist, qbuf, qhead, qlen,
+                starts_o,
+            )  # fmt: skip
         flows_o[5, t] = gc + dis_max + avail_mw
         target = gc + dis_max + cap_total
         target = d if d < target else target
@@ -560,8 +589,9 @@ def run_steps(
             gen += from_gen
             chg += from_gen
         if ng:
-            record = (out_o, on_o, fuel_o)
-            _split(t, gen, cap_total, min_total, dt_h, unit_mw, heat_rate, fs, ist, fc, ic, partload, *record)
+            _split(
+                t, gen, cap_total, min_total, dt_h, unit_mw, heat_rate, fs, ist, fc, ic, partload,
+                out_o, on_o, fuel_o,
+            )  # fmt: skip
         flows_o[3, t] = _battery_advance(bat, dis, chg) if pb > 0.0 else bat[B_SOC]
         flows_o[0, t], flows_o[1, t], flows_o[2, t], flows_o[4, t] = served, grid, dis - chg, cap
-    return flows_o, out_o, on_o, fuel_o, starts_o, powered
