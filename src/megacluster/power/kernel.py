@@ -572,7 +572,9 @@ def _loop(
         if target >= d - 1e-12 * (d if d > 1.0 else 1.0):
             served, cap = d, 1.0
         else:
-            served, cap = _fit(t, target, pue[t], *campus_args)
+            served, cap = _fit(
+                t, target, pue[t], installed, slope_w, fixed_w, idle_w, settings, switches, powered
+            )  # fmt: skip
         grid, gen, dis, rem = _merit(served, gc, cap_total, dis_max, order)
         served = served - rem if rem > 0.0 else served
         chg = 0.0
