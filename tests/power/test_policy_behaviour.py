@@ -17,6 +17,7 @@ from megacluster.power.policy import (
     best_cap_fraction,
     fleet_it_w,
     gain_over,
+    gains_over,
     target_cap_fraction,
     throughput_per_kw,
 )
@@ -204,6 +205,33 @@ def test_gain_of_one_policy_over_another() -> None:
     # the other policy keeps every other figure of the allotment (here: capping disabled)
     off = _share([1.0e6], PowerPolicy.IDLE_FIRST, cap_enabled=False)
     assert gain_over(off, 100, PowerPolicy.CAP_FIRST) == (0.0, 0.0)
+
+
+def _gain_on_every_step(allotment: JobAllotment, other: PowerPolicy) -> tuple[float, float]:
+    """The gain computed on every step, as ``gains_over`` did before it left out the uncapped steps."""
+    from megacluster.power.policy import _policy_throughput, _with_policy
+
+    mine = _policy_throughput(allotment, 100)
+    theirs = _policy_throughput(_with_policy(allotment, other), 100)
+    differ = np.abs(mine - theirs) > 1e-9 * np.maximum(mine, 1.0)
+    base = float(theirs[differ].sum())
+    gain = float(mine[differ].sum()) / base - 1.0 if base > 0 else 0.0
+    return gain, float(differ.mean())
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_gains_over_the_open_steps_equal_the_gains_over_every_step(seed: int) -> None:
+    # random allotments from idle to ample, some held counts not a whole number of replicas, exposure or none
+    rng = np.random.default_rng(seed)
+    n = 500
+    for policy in PowerPolicy:
+        allot = _share(
+            list(rng.uniform(0.1e6, 1.4e6, n)), policy, exposure_per_gpu=float(rng.choice([0, 1e-4]))
+        )
+        held = rng.choice([0, 50, 999, 1000], n).astype(np.int64)
+        allot = JobAllotment(**{**allot.__dict__, "held_gpus": held})
+        others = tuple(p for p in PowerPolicy if p is not policy)
+        assert gains_over(allot, 100, others) == tuple(_gain_on_every_step(allot, o) for o in others)
 
 
 def test_best_cap_at_the_edges_of_its_formula() -> None:

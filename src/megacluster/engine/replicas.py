@@ -120,9 +120,7 @@ def _worker_one(
 ) -> tuple[ReplicaDigest, ReplicaRun | None, int]:
     if _WORKER_RUN is None:  # pragma: no cover - the initialiser always runs first
         raise RuntimeError("replica worker started without its prepared run")
-    out = _one(_WORKER_RUN, index, seed, replicas, spool)
-    trim_heap()
-    return out
+    return _one(_WORKER_RUN, index, seed, replicas, spool)
 
 
 @functools.cache
@@ -134,9 +132,10 @@ def _libc() -> ctypes.CDLL | None:
 
 
 def trim_heap() -> None:
-    """Give the C heap that a finished replica freed back to the system (glibc's ``malloc_trim``), so that
-    a worker holds one replica's memory, not the high-water mark of every replica it ran: the allocator keeps
-    freed blocks otherwise. Nothing on other C libraries. [-]"""
+    """Give the C heap this process freed back to the system (glibc's ``malloc_trim``): the set-up's, before
+    the pool forks. Not after each replica: the next replica reuses the kept heap, and trimming it made every
+    replica fault its pages in again (100 flagship replicas took ~1.4 s longer, ~30 ms of system time a
+    replica) for no lower peak (docs/replicas.md). Nothing on other C libraries. [-]"""
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -17,7 +17,6 @@ from megacluster.engine.replicas import (
     job_loop,
     load_before_fork,
     pool_context,
-    trim_heap,
 )
 from megacluster.engine.simulate import event_log, prepare
 from megacluster.engine.swings import with_swings
@@ -60,7 +59,6 @@ def _sampled_one(
     digest, rows = spooled(spool, index, digest_replica(run, sampled, prepared.grid))
     kept = run if index == 0 else None
     del run
-    trim_heap()
     return digest, kept, day, rows
 
 

@@ -17,6 +17,7 @@ cap that fits stays at or above the target, and idles whole blocks below it. Pur
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass
@@ -245,12 +246,37 @@ def gain_over(allotment: JobAllotment, replica_gpus: int, other: PowerPolicy) ->
     The instantaneous comparison: each step's best layout under each policy, uncapped throughput pro rata to
     running GPUs.
     """
-    mine = _policy_throughput(allotment, replica_gpus)
-    theirs = _policy_throughput(_with_policy(allotment, other), replica_gpus)
-    differ = np.abs(mine - theirs) > 1e-9 * np.maximum(mine, 1.0)
-    base = float(theirs[differ].sum())
-    gain = float(mine[differ].sum()) / base - 1.0 if base > 0 else 0.0
-    return (gain if math.isfinite(gain) else 0.0), float(differ.mean()) if differ.size else 0.0
+    return gains_over(allotment, replica_gpus, (other,))[0]
+
+
+def gains_over(
+    allotment: JobAllotment, replica_gpus: int, others: tuple[PowerPolicy, ...]
+) -> tuple[tuple[float, float], ...]:
+    """:func:`gain_over` for each of ``others``, the allotment's own throughput computed once, and only at
+    the steps where policies can differ: where every held GPU runs uncapped, each policy runs them all at
+    the full load (the same throughput), so those steps are left out of the arrays (the same sums: the
+    same values in the same order). [-]"""
+    n = allotment.allot_w.size
+    everyone = (allotment.held_gpus // replica_gpus) * replica_gpus
+    open_steps = np.flatnonzero(~(allotment.cap_at_many(everyone) >= allotment.load))
+    part = _at_steps(allotment, open_steps)
+    mine = _policy_throughput(part, replica_gpus)
+    out = []
+    for other in others:
+        theirs = _policy_throughput(_with_policy(part, other), replica_gpus)
+        differ = np.abs(mine - theirs) > 1e-9 * np.maximum(mine, 1.0)
+        base = float(theirs[differ].sum())
+        gain = float(mine[differ].sum()) / base - 1.0 if base > 0 else 0.0
+        share = float(np.count_nonzero(differ)) / n if n else 0.0
+        out.append(((gain if math.isfinite(gain) else 0.0), share))
+    return tuple(out)
+
+
+def _at_steps(allotment: JobAllotment, steps: npt.NDArray[np.intp]) -> JobAllotment:
+    """The allotment at ``steps`` only (every per-step method works step by step). [-]"""
+    return dataclasses.replace(
+        allotment, allot_w=allotment.allot_w[steps], held_gpus=allotment.held_gpus[steps]
+    )
 
 
 def _with_policy(allotment: JobAllotment, policy: PowerPolicy) -> JobAllotment:

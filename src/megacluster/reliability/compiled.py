@@ -90,16 +90,22 @@ class _Memory:
     start written into the integer constants."""
 
     def __init__(self, consts: NDArray[Any], kk: NDArray[np.int64], size: int) -> None:
-        self.parts: list[NDArray[Any]] = [consts, np.zeros(size - consts.size, dtype=consts.dtype)]
+        self.parts: list[tuple[int, NDArray[Any]]] = [(0, consts)]  # (start, values); the rest stays zero
         self.kk = kk
         self.size = size
         self.dtype = consts.dtype
 
     def add(self, values: NDArray[Any], at: int | None = None) -> int:
         """Append ``values``; their start (also into ``kk[at]``). [-]"""
+        flat = np.asarray(values, dtype=self.dtype).ravel()
+        start = self.zeros(flat.size, at)
+        self.parts.append((start, flat))
+        return start
+
+    def zeros(self, size: int, at: int | None = None) -> int:
+        """Append ``size`` zeros; their start (also into ``kk[at]``). [-]"""
         start = self.size
-        self.parts.append(np.asarray(values, dtype=self.dtype).ravel())
-        self.size += self.parts[-1].size
+        self.size += size
         if at is not None:
             self.kk[at] = start
         return start
@@ -113,17 +119,19 @@ class _Memory:
     def books(self, columns: tuple[tuple[int, int], ...]) -> None:
         """Room for the books' columns ``(index, rows)``, each start into ``kk[index]``. [-]"""
         for index, rows in columns:
-            self.add(np.zeros(rows), index)
+            self.zeros(rows, index)
 
     def done(self) -> NDArray[Any]:
-        return np.concatenate(self.parts)
+        """The memory: zeros (fresh pages from the system), each region copied once to its start. [-]"""
+        out = np.zeros(self.size, dtype=self.dtype)
+        for start, values in self.parts:
+            out[start : start + values.size] = values
+        return out
 
 
-def _tables(m: JobMachine) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """The per-step rows (``R_*``), n + 1 wide. [-]"""
+def _fill_tables(m: JobMachine, sf: NDArray[np.float64], si: NDArray[np.int64]) -> None:
+    """The per-step rows (``R_*``), n + 1 wide, written into the memories' zeroed tables. [-]"""
     lay, n = m.layouts, m.n
-    sf = np.zeros((k.N_RF, n + 1))
-    si = np.zeros((k.N_RI, n + 1), dtype=np.int64)
     sf[k.R_EDGES] = m.edges
     for row, values in (
         (k.R_FLOOR, lay.fit_floor), (k.R_UNCAPPED, lay.fit_uncapped), (k.R_PER_GPU, lay.per_gpu),
@@ -136,7 +144,6 @@ def _tables(m: JobMachine) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     if power is not None:
         sf[k.R_ALLOT, :n] = power.allot_w
         si[k.R_P_HELD, :n] = power.held_gpus
-    return sf, si
 
 
 def _pack(m: JobMachine, caps: tuple[int, int, int, int]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -152,9 +159,9 @@ def _pack(m: JobMachine, caps: tuple[int, int, int, int]) -> tuple[NDArray[np.fl
     i.add(np.zeros(len(causes.ids)), k.K_O_BYC)
     i.add(np.full(int(lay.prefer.max(initial=0)) + 2, -1), k.K_O_SLOT_OF)
     i.add(np.zeros(3 * hcap), k.K_O_HEAP)
-    sf, si = _tables(m)
-    f.add(sf, k.K_SF)
-    i.add(si, k.K_SI)
+    w = m.n + 1
+    f.zeros(k.N_RF * w, k.K_SF)
+    i.zeros(k.N_RI * w, k.K_SI)
     per_replica = lay.per_replica if lay.per_replica is not None else np.zeros(1)
     f.regions(k.K_FOFF, [
         per_replica, _f8(d.cand_t), _f8(d.cand_u), _f8(d.cand_blast), _f8(d.cand_repair), _f8(d.planned_t),
@@ -176,7 +183,12 @@ def _pack(m: JobMachine, caps: tuple[int, int, int, int]) -> tuple[NDArray[np.fl
         (k.K_B_LOG_BLAST, n_log), (k.K_B_RS_CAUSE, n_rs), (k.K_B_RS_REP, n_rs), (k.K_B_RS_GPUS, n_rs),
         (k.K_B_LAY_R, n_layout), (k.K_B_RUN_R, n_layout),
     ))  # fmt: skip
-    return f.done(), i.done()  # the integer memory last: its constants (kk) are complete only now
+    fm, im = f.done(), i.done()  # the integer memory last: its constants (kk) are complete only now
+    _fill_tables(
+        m, fm[kk[k.K_SF] : kk[k.K_SF] + k.N_RF * w].reshape(k.N_RF, w),
+        im[kk[k.K_SI] : kk[k.K_SI] + k.N_RI * w].reshape(k.N_RI, w),
+    )  # fmt: skip
+    return fm, im
 
 
 def _names(codes: NDArray[np.int64], names: NDArray[np.str_]) -> NDArray[np.str_]:

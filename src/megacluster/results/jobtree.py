@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from megacluster.power.policy import PowerPolicy, gain_over
+from megacluster.power.policy import PowerPolicy, gains_over
 from megacluster.reliability.jobdata import JobResult
 from megacluster.reliability.kinds import EventKind
 from megacluster.reliability.restart import PART_NAMES
@@ -48,8 +48,9 @@ def power_choice(run: ReplicaRun) -> dict[str, Any] | None:
     dt_h = float(run.plant.dt_s) / SECONDS_PER_HOUR
     held = allot.held_gpus
     short = (held > 0) & (allot.most_gpus(allot.load) < held - 1e-6 * np.maximum(held, 1))
-    gain_cap, _ = gain_over(allot, run.replica_gpus, PowerPolicy.CAP_FIRST)
-    gain_idle, _ = gain_over(allot, run.replica_gpus, PowerPolicy.IDLE_FIRST)
+    (gain_cap, _), (gain_idle, _) = gains_over(
+        allot, run.replica_gpus, (PowerPolicy.CAP_FIRST, PowerPolicy.IDLE_FIRST)
+    )
     caps = allot.target_caps()
     target = float(caps[short].mean()) if short.any() else float(caps.mean()) if caps.size else allot.load
     return {
