@@ -148,13 +148,15 @@ def test_stale_spools_of_dead_runs_are_removed_and_nothing_else(tmp_path: Path) 
     pid = int(dead.stdout)  # a process that has ended
     stale = tmp_path / f"{SPOOL_PREFIX}{pid}-abc"
     stale.mkdir()
-    (stale / "replica-000000.parquet").write_bytes(b"x")
+    (stale / "replica-000000.arrow").write_bytes(b"x")
+    (stale / "replica-000001.parquet").write_bytes(b"x")  # a part of an earlier version's spool
     users = tmp_path / f"{SPOOL_PREFIX}{pid}-mine"  # the same name pattern with a user's file in it
     users.mkdir()
     (users / "notes.txt").write_text("keep me")
+    (users / "replica-000000.arrow").write_bytes(b"z")
     alive = tmp_path / f"{SPOOL_PREFIX}{os.getpid()}-xyz"  # a live run's spool
     alive.mkdir()
-    (alive / "replica-000001.parquet").write_bytes(b"y")
+    (alive / "replica-000001.arrow").write_bytes(b"y")
     other = tmp_path / "megacluster-events-notapid"
     other.mkdir()
     assert remove_stale_spools(tmp_path) == [stale]

@@ -3,9 +3,11 @@
 A replica of the flagship logs ~26,000 events (interruptions, restarts, repairs, its finish): 100 replicas
 held as one table took ~400 MB. The run keeps in memory only what its views read — the representative
 (first) replica's whole log and every replica's finish row (``Results.events``) — and spools each replica's
-log to a Parquet file of its own in a temporary folder that megacluster creates (``megacluster-events-*``
-in the system's temporary folder) and removes when the log is no longer referenced. ``events.parquet`` is
-written from the spool one replica at a time, in replica order: the same rows as the whole table gave.
+log to an Arrow file of its own (uncompressed Arrow IPC: ~2.6 ms to write and ~0.9 ms to read a flagship
+replica's log, where Parquet took ~8.4 and ~3.2 ms) in a temporary folder that megacluster creates
+(``megacluster-events-*`` in the system's temporary folder) and removes when the log is no longer
+referenced. ``events.parquet`` is written from the spool one replica at a time, in replica order: the same
+rows as the whole table gave.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from megacluster.reliability.kinds import EventKind
 
 SPOOL_PREFIX = "megacluster-events-"
 """Prefix of the temporary folder a run's event log is spooled to, followed by the process id. [-]"""
-_PART = re.compile(r"replica-\d{6}\.parquet")
+_PART = re.compile(r"replica-\d{6}\.(arrow|parquet)")
+"""A spooled part's name (Parquet: the parts of earlier versions, removed with their stale folders). [-]"""
 """The only files a spool folder holds."""
 
 
@@ -79,7 +82,7 @@ class Spool:
 
     def part(self, replica: int) -> Path:
         """The file of one replica's events. [-]"""
-        return self.folder / f"replica-{replica:06d}.parquet"
+        return self.folder / f"replica-{replica:06d}.arrow"
 
 
 def spooled(spool: Spool | None, replica: int, digest: Any) -> tuple[Any, int]:
@@ -90,10 +93,10 @@ def spooled(spool: Spool | None, replica: int, digest: Any) -> tuple[Any, int]:
     if spool is None or events is None:
         return digest, 0
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.feather as feather
 
     table = pa.Table.from_pandas(framed(events, replica, spool.origin), preserve_index=False)
-    pq.write_table(table, spool.part(replica))
+    feather.write_feather(table, spool.part(replica), compression="uncompressed")
     kept = events
     if replica != 0 and "kind" in events:
         kept = events[events["kind"].astype("string") == EventKind.FINISH.value]
@@ -135,21 +138,22 @@ class EventLog:
 
     def frame(self) -> pd.DataFrame:
         """The whole log as one table, in replica order (all of it in memory). [-]"""
-        import pyarrow.parquet as pq
+        import pyarrow.feather as feather
 
-        parts = [pq.read_table(self._parts[i]).to_pandas() for i in sorted(self._parts)]
+        parts = [feather.read_table(self._parts[i]).to_pandas() for i in sorted(self._parts)]
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def write(self, path: Path, to_table: Any) -> None:
         """Write the whole log to ``path`` one replica at a time, in replica order; ``to_table`` turns a
         replica's Arrow table into the one to write (column metadata, provenance). [-]"""
         import pyarrow as pa
+        import pyarrow.feather as feather
         import pyarrow.parquet as pq
 
         writer = None
         try:
             for i in sorted(self._parts):
-                table = to_table(pq.read_table(self._parts[i]))
+                table = to_table(feather.read_table(self._parts[i]))
                 if writer is None:
                     writer = pq.ParquetWriter(path, table.schema)
                 writer.write_table(table.cast(writer.schema))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from megacluster.power.policy import PowerPolicy, gains_over
@@ -65,25 +66,38 @@ def power_choice(run: ReplicaRun) -> dict[str, Any] | None:
 def job_event_frame(job: JobResult) -> pd.DataFrame:
     """The job's event log with its details, and one 'restart' row per restart (after the row that caused it,
     at the same time), each with its parts."""
-    events = pd.DataFrame({k: np.asarray(v) for k, v in job.events.items()})
+    return pd.DataFrame(job_event_columns(job))
+
+
+def job_event_columns(job: JobResult) -> dict[str, npt.NDArray[Any]]:
+    """:func:`job_event_frame`'s columns as arrays: the events (parts 0), then the restarts, ordered by time
+    and, at the same time, events before restarts (a stable sort: each group keeps its own order). Built on
+    arrays (a replica's ~21,000 rows a few ms faster than through pandas frames; the same table,
+    tests/results/test_jobtree_events.py). [-]"""
+    events = {k: np.asarray(v) for k, v in job.events.items()}
     for name, column in job.event_details.items():
         events[name] = np.asarray(column)
-    restarts = pd.DataFrame(
-        {
-            "time_s": np.asarray(job.restart_log.get("time_s", [])),
-            "kind": EventKind.RESTART.value,
-            "cause": np.asarray(job.restart_log.get("cause", []), dtype=str),
-            "gpus_affected": np.asarray(job.restart_log.get("gpus", []), dtype=np.int64),
-            "work_lost_s": 0.0,
-            "replicas": np.asarray(job.restart_log.get("replicas", []), dtype=np.int64),
-            "blast": "",
-        }
-    )
+    n = len(events["time_s"]) if "time_s" in events else 0
+    log = job.restart_log
+    times = np.asarray(log.get("time_s", []), dtype=np.float64)
+    restarts: dict[str, npt.NDArray[Any]] = {
+        "time_s": times,
+        "kind": np.full(times.size, EventKind.RESTART.value),
+        "cause": np.asarray(log.get("cause", []), dtype=str),
+        "gpus_affected": np.asarray(log.get("gpus", []), dtype=np.int64),
+        "work_lost_s": np.zeros(times.size),
+        "replicas": np.asarray(log.get("replicas", []), dtype=np.int64),
+        "blast": np.full(times.size, ""),
+    }
     for name in ("restart_s", *PART_NAMES):
-        restarts[name] = np.asarray(job.restart_log.get(name, []), dtype=np.float64)
-        events[name] = 0.0
-    events["order"] = 0
-    restarts["order"] = 1
-    frame = pd.concat([events, restarts], ignore_index=True) if len(restarts) else events
-    frame = frame.sort_values(["time_s", "order"], kind="stable").drop(columns="order")
-    return frame.reset_index(drop=True)
+        restarts[name] = np.asarray(log.get(name, []), dtype=np.float64)
+        events[name] = np.zeros(n)
+    if n and times.size and list(events) != list(restarts):  # pragma: no cover - every job logs these columns
+        raise ValueError(f"event columns {list(events)} differ from the restarts' {list(restarts)}")
+    if n == 0 or times.size == 0:
+        columns = events if n else restarts
+    else:
+        columns = {k: np.concatenate((v, restarts[k])) for k, v in events.items()}
+    group = np.concatenate((np.zeros(n, dtype=np.int64), np.ones(times.size, dtype=np.int64)))
+    order = np.lexsort((group, columns["time_s"])) if "time_s" in columns else np.arange(n)
+    return {k: v[order] for k, v in columns.items()}

@@ -1,0 +1,57 @@
+"""A replica's event table built on arrays (``jobtree.job_event_columns``) equals the pandas build it
+replaced, to the value, dtype and row order, on the pinned and random jobs of the job-loop tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from megacluster.reliability import JobLoop, run_job
+from megacluster.reliability.jobdata import JobResult
+from megacluster.reliability.kinds import EventKind
+from megacluster.reliability.restart import PART_NAMES
+from megacluster.results.jobtree import job_event_frame
+from reliability.test_job_kernel import random_job
+from reliability.test_job_loop_identical import CASES
+
+
+def _pandas_frame(job: JobResult) -> pd.DataFrame:
+    """The table as the pandas build made it: events and restart rows concatenated, sorted stably."""
+    events = pd.DataFrame({k: np.asarray(v) for k, v in job.events.items()})
+    for name, column in job.event_details.items():
+        events[name] = np.asarray(column)
+    restarts = pd.DataFrame(
+        {
+            "time_s": np.asarray(job.restart_log.get("time_s", [])),
+            "kind": EventKind.RESTART.value,
+            "cause": np.asarray(job.restart_log.get("cause", []), dtype=str),
+            "gpus_affected": np.asarray(job.restart_log.get("gpus", []), dtype=np.int64),
+            "work_lost_s": 0.0,
+            "replicas": np.asarray(job.restart_log.get("replicas", []), dtype=np.int64),
+            "blast": "",
+        }
+    )
+    for name in ("restart_s", *PART_NAMES):
+        restarts[name] = np.asarray(job.restart_log.get(name, []), dtype=np.float64)
+        events[name] = 0.0
+    events["order"] = 0
+    restarts["order"] = 1
+    frame = pd.concat([events, restarts], ignore_index=True) if len(restarts) else events
+    frame = frame.sort_values(["time_s", "order"], kind="stable").drop(columns="order")
+    return frame.reset_index(drop=True)
+
+
+def _check(job: JobResult) -> None:
+    pd.testing.assert_frame_equal(job_event_frame(job), _pandas_frame(job), check_exact=True)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_pinned_jobs_give_the_same_event_table(case: str) -> None:
+    build, seed = CASES[case]
+    _check(run_job(build(), np.random.default_rng(seed)))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_jobs_give_the_same_event_table(seed: int) -> None:
+    _check(run_job(random_job(seed), np.random.default_rng(seed), JobLoop.COMPILED))
