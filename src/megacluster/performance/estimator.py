@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,9 +71,19 @@ def estimate_from_arrays(out: dict[str, np.ndarray], lay: Layout, i: int, chosen
     )
 
 
-def _divisors(n: int) -> list[int]:
-    """Divisors of n in increasing order. [1]"""
-    return [d for d in range(1, n + 1) if n % d == 0]
+@functools.lru_cache(maxsize=4096)
+def divisors(n: int) -> tuple[int, ...]:
+    """Every divisor of ``n`` (n >= 1), ascending: pairs ``(d, n // d)`` up to the square root (the search
+    asks for the divisors of GPU counts up to ~10^6, hundreds of times). [1]"""
+    low, high = [], []
+    d = 1
+    while d * d <= n:
+        if n % d == 0:
+            low.append(d)
+            if d != n // d:
+                high.append(n // d)
+        d += 1
+    return (*low, *reversed(high))
 
 
 INTERLEAVE_ABOVE_BUBBLE = 0.25
@@ -97,7 +108,7 @@ def candidate_layouts(spec: TrainingSpec, hw: Hardware) -> tuple[Layout, list[st
     cp, ep = spec.cp or 1, spec.ep or 1
     blanks: list[str] = []
     per_rank = spec.global_batch // dp
-    mbs = [spec.micro_batch] if spec.micro_batch else [d for d in _divisors(per_rank) if d <= 64]
+    mbs = [spec.micro_batch] if spec.micro_batch else [d for d in divisors(per_rank) if d <= 64]
     vs = [spec.virtual_stages] if spec.virtual_stages else default_virtual_stages(spec.layers, pp, per_rank)
     rcs = [RECOMPUTE_CODES[spec.recompute.value]] if spec.recompute else [0, 1, 2]
     sps = [int(spec.sequence_parallel)] if spec.sequence_parallel is not None else ([0, 1] if tp > 1 else [0])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from numpy.typing import NDArray
 
 from megacluster.errors import InputError
-from megacluster.performance.estimator import Estimate, estimate_from_arrays, execution, resolve
+from megacluster.performance.estimator import Estimate, divisors, estimate_from_arrays, execution, resolve
 from megacluster.performance.layout import FloatArray, Layout
 from megacluster.performance.overlay import Overlay
 from megacluster.performance.params import Hardware
@@ -23,9 +24,9 @@ MAX_MICRO_BATCH = 16
 
 
 def _divisors(n: int, limit: int | None = None) -> list[int]:
-    """Divisors of n up to limit. [1]"""
+    """Divisors of n up to limit, ascending. [1]"""
     top = n if limit is None else min(n, limit)
-    return [d for d in range(1, top + 1) if n % d == 0]
+    return [d for d in divisors(n) if d <= top]
 
 
 def _pipeline_choices(layers: int, gpus_left: int, ragged: bool) -> list[int]:
@@ -57,8 +58,9 @@ def degree_combos(g: Geometry, gpus: int, global_batch: int, ragged: bool = Fals
                 dp = gpus // (tp * pp * cp)
                 if dp < 1 or (not ragged and global_batch % dp) or dp > global_batch:
                     continue
-                # MoE parallel folding: expert-parallel groups may span the tp x cp x dp ranks of a stage
-                eps = [e for e in _divisors(tp * cp * dp) if g.experts % e == 0] if g.experts else [1]
+                # MoE parallel folding: expert-parallel groups may span the tp x cp x dp ranks of a stage (the
+                # common divisors of those ranks and the experts)
+                eps = list(divisors(math.gcd(tp * cp * dp, g.experts))) if g.experts else [1]
                 out.extend((tp, pp, cp, dp, ep) for ep in eps)
     return out
 
