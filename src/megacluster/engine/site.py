@@ -5,6 +5,8 @@ the performance model's phase breakdown (the power-swing model's phase levels: `
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +37,35 @@ class PlantSite:
 def site_weather(scenario: Scenario, times: npt.NDArray[np.datetime64]) -> Weather:
     """The weather at each step: the scenario's weather file (EPW or TMY3, its time zone checked against the
     site's), else the synthetic weather of its climate; the heat event on top when ``[site] heatwave``. [°C]
+
+    Computed once per site, time grid and weather file in a process (the replicas of a run share it unless
+    the site itself is uncertain; ~6 ms a flagship replica): its arrays are read-only. [°C]
     """
+    t = np.ascontiguousarray(np.asarray(times).astype("datetime64[s]"))
+    path = scenario.site.weather_file
+    try:
+        info = os.stat(path) if path is not None else None
+        stamp = (info.st_mtime_ns, info.st_size) if info is not None else (0, 0)
+    except OSError:
+        return _weather(scenario, t)  # the reader says what is wrong with the file
+    key = (scenario.site.model_dump_json(), hashlib.blake2b(t.tobytes(), digest_size=16).hexdigest(), *stamp)
+    found = _WEATHER.get(key)
+    if found is None:
+        found = _weather(scenario, t)
+        for array in (found.drybulb_c, found.wetbulb_c, found.dewpoint_c):
+            array.flags.writeable = False
+        if len(_WEATHER) >= WEATHER_CACHE:
+            _WEATHER.pop(next(iter(_WEATHER)))
+        _WEATHER[key] = found
+    return found
+
+
+_WEATHER: dict[tuple[str, str, int, int], Weather] = {}
+WEATHER_CACHE = 4
+"""Weathers a process keeps, by site, time grid and weather file (its modification time and size). [-]"""
+
+
+def _weather(scenario: Scenario, times: npt.NDArray[np.datetime64]) -> Weather:
     climate = scenario.site.normals()
     path = scenario.site.weather_file
     if path is None:
