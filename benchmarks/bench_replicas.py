@@ -6,13 +6,14 @@
     uv run python benchmarks/bench_replicas.py --start-methods   # pool start-up: fork, forkserver, spawn
 
 Default: ``megacluster run colossus-2024 --replicas N`` as a user runs it (a fresh process writing its output
-folder, with the preset's uncertain assumptions sampled per replica), for 1 and N replicas: wall time, CPU
-time of the process tree, and the peak memory of the whole tree (the sum of the processes' proportional set
-sizes, PSS, sampled every 0.1 s: forked workers share the driver's pages, so their resident sizes would count
-those pages twice); then the two hot loops on one replica's own inputs, side by side in this run: the
-plant's dispatch loop interpreted (``loop.run_steps``, the previous method) against compiled
-(``kernel.py``), and the job's event loop (``run_job``) of this tree, interpreted (``JobMachine``) and
-compiled (``reliability/kernel.py``), against that of an earlier git revision (``--job-rev``, run from a
+folder, with the preset's uncertain assumptions sampled per replica), for 1 and N replicas, each
+``--repeats`` times (alternated; printed: the median times, the range of the wall times and the highest
+peaks): wall time, CPU time of the process tree, and the peak memory of the whole tree (the sum of the
+processes' proportional set sizes, PSS, sampled every 0.1 s: forked workers share the driver's pages, so
+their resident sizes would count those pages twice); then the two hot loops on one replica's own inputs, side
+by side in this run: the plant's dispatch loop interpreted (``loop.run_steps``, the previous method) against
+compiled (``kernel.py``), and the job's event loop (``run_job``) of this tree, interpreted (``JobMachine``)
+and compiled (``reliability/kernel.py``), against that of an earlier git revision (``--job-rev``, run from a
 ``git archive`` of it; its loop is the interpreted one before this tree's changes).
 
 ``--methods`` runs each case in a fresh subprocess (its own peak memory), side by side:
@@ -32,6 +33,8 @@ import subprocess
 import sys
 import time
 from typing import Any
+
+import numpy as np
 
 PRESET = "colossus-2024"
 
@@ -258,15 +261,35 @@ def _hot_loops(rev: str, repeats: int) -> dict[str, Any]:
     return {"dispatch": loops, "job_now": now, "job_before": before, "rev": rev}
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs of one command: the median wall and CPU time, the highest memory peaks (a user's machine
+    must hold the worst run), and the range of the wall times. [s, MB]"""
+    walls = sorted(r["wall_s"] for r in runs)
+    return {
+        "replicas": runs[0]["replicas"],
+        "runs": len(runs),
+        "wall_s": float(np.median(walls)),
+        "wall_range": (walls[0], walls[-1]),
+        "cpu_s": float(np.median([r["cpu_s"] for r in runs])),
+        "peak_pss_mb": max(r["peak_pss_mb"] for r in runs),
+        "driver_peak_pss_mb": max(r["driver_peak_pss_mb"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+    }
+
+
 def _print_command(one: dict[str, Any], many: dict[str, Any], loops: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(width=150)
-    table = Table(title=f"megacluster run {PRESET} (fresh process, output written; {os.cpu_count()} cores)")
+    table = Table(
+        title=f"megacluster run {PRESET} (fresh process, output written; {os.cpu_count()} cores; "
+        f"{many['runs']} runs each: median times, highest peaks)"
+    )
     columns = (
         "replicas",
         "wall [s]",
+        "wall, fastest - slowest [s]",
         "CPU, all processes [s]",
         "peak PSS, tree [MB]",
         "driver peak PSS [MB]",
@@ -277,6 +300,7 @@ def _print_command(one: dict[str, Any], many: dict[str, Any], loops: dict[str, A
         table.add_row(
             str(row["replicas"]),
             f"{row['wall_s']:.1f}",
+            f"{row['wall_range'][0]:.1f} - {row['wall_range'][1]:.1f}",
             f"{row['cpu_s']:.1f}",
             f"{row['peak_pss_mb']:.0f}",
             f"{row['driver_peak_pss_mb']:.0f}",
@@ -321,7 +345,9 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=100)
     parser.add_argument("--methods", action="store_true", help="lean digests against every replica kept")
     parser.add_argument("--job-rev", default="d89ec9d", help="revision whose job loop is the baseline")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs of each command and of each hot loop (median / best)"
+    )
     parser.add_argument("--job-child", help=argparse.SUPPRESS)
     parser.add_argument("--case", choices=("previous", "lean1", "lean"), help=argparse.SUPPRESS)
     parser.add_argument("--skip-previous", action="store_true", help="leave out the previous method")
@@ -334,8 +360,12 @@ def main() -> None:
         print(json.dumps(_job_child(args.job_child, args.repeats)))
         return
     if not (args.case or args.start or args.start_methods or args.methods):
-        one, many = _command_case(1), _command_case(args.replicas)
-        _print_command(one, many, _hot_loops(args.job_rev, args.repeats))
+        ones: list[dict[str, Any]] = []
+        manys: list[dict[str, Any]] = []
+        for _ in range(args.repeats):  # alternated, so that a slow spell of the machine touches both
+            ones.append(_command_case(1))
+            manys.append(_command_case(args.replicas))
+        _print_command(_median_run(ones), _median_run(manys), _hot_loops(args.job_rev, args.repeats))
         return
     if args.case:
         print(json.dumps(_case(args.case, args.replicas)))
