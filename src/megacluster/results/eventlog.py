@@ -29,10 +29,10 @@ from megacluster.reliability.kinds import EventKind
 
 SPOOL_PREFIX = "megacluster-events-"
 """Prefix of the temporary folder a run's event log is spooled to, followed by the process id. [-]"""
-ROW_GROUP_ROWS = 200_000
-"""Rows of events.parquet's row groups, about (whole replicas are gathered until they reach it): a row group
-per flagship replica (~26,000 rows) wrote 100 replicas in ~1.1 s, ~200,000-row groups in ~0.9 s; a reader
-holds one row group at a time (~20 MB). [-]"""
+ROW_GROUP_ROWS = 100_000
+"""Rows of events.parquet's row groups, about (whole replicas are gathered until they reach it): with a row
+group per flagship replica (~26,000 rows) writing the outputs of 100 replicas took ~1.9 s, with ~100,000-row
+groups ~1.4 s (the writer's fixed cost per group); a reader holds one group at a time (~10 MB). [-]"""
 _PART = re.compile(r"replica-\d{6}\.(arrow|parquet)")
 """A spooled part's name (Parquet: the parts of earlier versions, removed with their stale folders). [-]"""
 """The only files a spool folder holds."""
