@@ -3,20 +3,15 @@ replaced, to the value, dtype and row order, on the pinned and random jobs of th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-from pyarrow import feather
 
 from megacluster.reliability import JobLoop, run_job
 from megacluster.reliability.jobdata import JobResult
 from megacluster.reliability.kinds import EventKind
 from megacluster.reliability.restart import PART_NAMES
-from megacluster.results.assemble import ReplicaDigest
-from megacluster.results.eventlog import Spool, spooled
-from megacluster.results.jobtree import job_event_columns, job_event_frame
+from megacluster.results.jobtree import job_event_frame
 from reliability.test_job_kernel import random_job
 from reliability.test_job_loop_identical import CASES
 
@@ -60,51 +55,3 @@ def test_pinned_jobs_give_the_same_event_table(case: str) -> None:
 @pytest.mark.parametrize("seed", range(20))
 def test_random_jobs_give_the_same_event_table(seed: int) -> None:
     _check(run_job(random_job(seed), np.random.default_rng(seed), JobLoop.COMPILED))
-
-
-def _spooled_both_ways(job: JobResult, replica: int, tmp_path: Path) -> None:
-    """The part and the kept frame from the arrays equal those from the frame (the previous path)."""
-    origin = pd.Timestamp("2024-07-01T05:00", tz="UTC")
-    digest = ReplicaDigest(tree={}, cumulative_flop=None, events=None, event_columns=job_event_columns(job))
-    by_frame = ReplicaDigest(tree={}, cumulative_flop=None, events=job_event_frame(job))
-    (tmp_path / "a").mkdir(exist_ok=True)
-    (tmp_path / "b").mkdir(exist_ok=True)
-    new, rows_new = spooled(Spool(tmp_path / "a", origin), replica, digest)
-    old, rows_old = spooled(Spool(tmp_path / "b", origin), replica, by_frame)
-    assert rows_new == rows_old and new.event_columns is None
-    pd.testing.assert_frame_equal(new.events, old.events, check_exact=True)
-    a = feather.read_table(Spool(tmp_path / "a", origin).part(replica))
-    b = feather.read_table(Spool(tmp_path / "b", origin).part(replica))
-    assert a.equals(b, check_metadata=True)
-
-
-@pytest.mark.parametrize("replica", [0, 7])
-@pytest.mark.parametrize("seed", range(6))
-def test_spooling_the_arrays_writes_the_frames_part(seed: int, replica: int, tmp_path: Path) -> None:
-    job = run_job(random_job(seed), np.random.default_rng(seed), JobLoop.COMPILED)
-    _spooled_both_ways(job, replica, tmp_path)
-
-
-def test_replicas_whose_times_have_other_resolutions_share_events_parquet(tmp_path: Path) -> None:
-    # pandas gives replica 0's round times whole-microsecond resolution and replica 1's nanoseconds: both
-    # must fit the file's schema (its first part's, with nanosecond times)
-    import pyarrow.parquet as pq
-
-    from megacluster.results.eventlog import EventLog
-
-    def digest(times: list[float]) -> ReplicaDigest:
-        n = len(times)
-        columns = {
-            "time_s": np.asarray(times),
-            "kind": np.full(n, EventKind.FAILURE.value),
-            "gpus_affected": np.ones(n, dtype=np.int64),
-        }
-        return ReplicaDigest(tree={}, cumulative_flop=None, events=None, event_columns=columns)
-
-    log = EventLog(pd.Timestamp("2024-07-01", tz="UTC"))
-    log.keep(0, digest([60.0, 120.0]))
-    log.keep(1, digest([60.000000001, 3600.123456789]))
-    log.write(tmp_path / "events.parquet", lambda table: table)
-    times = pq.read_table(tmp_path / "events.parquet").column("time").to_pylist()
-    assert [t.value for t in pd.to_datetime(times)][-1] == pd.Timestamp("2024-07-01T01:00:00.123456789").value
-    log.close()

@@ -111,8 +111,7 @@ def _one(
     is the first, and the event rows spooled."""
     child = np.random.SeedSequence(seed).spawn(replicas)[index]
     run = prepared.replica(np.random.default_rng(child), job_loop(replicas))
-    digest = digest_replica(run, prepared.scenario, prepared.grid, spooled_events=spool is not None)
-    digest, rows = spooled(spool, index, digest)
+    digest, rows = spooled(spool, index, digest_replica(run, prepared.scenario, prepared.grid))
     return digest, (run if index == 0 else None), rows
 
 
@@ -167,8 +166,7 @@ def run_replicas(
         load_before_fork(prepared.grid.n, replicas)
         for index, rng in enumerate(replica_generators(seed, replicas)):
             run = prepared.replica(rng, job_loop(replicas))
-            digest = digest_replica(run, prepared.scenario, prepared.grid, spooled_events=log is not None)
-            slots[index] = kept_digest(log, index, digest)
+            slots[index] = kept_digest(log, index, digest_replica(run, prepared.scenario, prepared.grid))
             first = run if index == 0 else first
             del run  # only the digest outlives the replica
             if on_replica is not None:

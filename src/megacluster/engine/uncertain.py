@@ -56,7 +56,7 @@ def _sampled_one(
     day = np.nan
     if run.job is not None and run.job.finished and run.job.finish_s is not None:
         day = run.job.finish_s / SECONDS_PER_DAY
-    digest, rows = spooled(spool, index, digest_replica(run, sampled, prepared.grid, spooled_events=True))
+    digest, rows = spooled(spool, index, digest_replica(run, sampled, prepared.grid))
     kept = run if index == 0 else None
     del run
     return digest, kept, day, rows

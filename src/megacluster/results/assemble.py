@@ -18,7 +18,7 @@ from megacluster.power.totals import plant_totals
 from megacluster.reliability.restart import PART_NAMES
 from megacluster.results.costs import tco_tree
 from megacluster.results.eventlog import EventLog, framed
-from megacluster.results.jobtree import job_event_columns, job_event_frame, job_extras
+from megacluster.results.jobtree import job_event_frame, job_extras
 from megacluster.results.replica import ReplicaRun
 from megacluster.results.story import power_story_lines
 from megacluster.results.summary import Summary
@@ -237,17 +237,11 @@ class ReplicaDigest:
     cumulative_flop: npt.NDArray[np.float64] | None
     """The job's cumulative FLOP at each step, for the P10/P50/P90 bands (None without a job). [FLOP]"""
     events: pd.DataFrame | None
-    """The job's interruptions (None without a job, or while they are still ``event_columns``)."""
-    event_columns: dict[str, npt.NDArray[Any]] | None = None
-    """The job's interruptions as arrays, until the spool writes them (``results/eventlog.spooled``) and
-    leaves ``events`` with what the run keeps of them."""
+    """The job's interruptions (None without a job)."""
 
 
-def digest_replica(
-    run: ReplicaRun, scenario: Scenario, grid: TimeGrid, *, spooled_events: bool = False
-) -> ReplicaDigest:
-    """Reduce one replica to its digest as soon as it finishes (what :func:`assemble_digests` needs); with
-    ``spooled_events``, its events stay arrays for the spool (no frame of the whole log is built). [-]"""
+def digest_replica(run: ReplicaRun, scenario: Scenario, grid: TimeGrid) -> ReplicaDigest:
+    """Reduce one replica to its digest as soon as it finishes (what :func:`assemble_digests` needs)."""
     tree = _plant_tree(run)
     tree["tco"] = tco_tree(run, scenario, grid)
     training = _training_tree(run, scenario)
@@ -256,9 +250,6 @@ def digest_replica(
     if run.job is None:
         return ReplicaDigest(tree=tree, cumulative_flop=None, events=None)
     flop = np.asarray(run.job.cumulative_flop, dtype=np.float64)
-    if spooled_events:
-        columns = job_event_columns(run.job)
-        return ReplicaDigest(tree=tree, cumulative_flop=flop, events=None, event_columns=columns)
     return ReplicaDigest(tree=tree, cumulative_flop=flop, events=job_event_frame(run.job))
 
 

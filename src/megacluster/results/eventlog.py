@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from megacluster.errors import InputError
@@ -94,11 +93,6 @@ def spooled(spool: Spool | None, replica: int, digest: Any) -> tuple[Any, int]:
     """Write a replica's events (of its ``ReplicaDigest``) to the spool, wherever the replica ran; return
     the digest with only what the run keeps of them in memory — the whole log of the representative replica
     (0), the finish row of the others — and the rows written (unchanged and 0 without a spool). [-]"""
-    columns = digest.event_columns
-    if columns is not None and spool is not None and len(columns["time_s"]):
-        return _spool_columns(spool, replica, digest, columns)  # from ``digest_replica(spooled_events=True)``
-    if columns is not None:  # no rows (or no spool): through a frame, as before
-        digest = dataclasses.replace(digest, events=pd.DataFrame(columns), event_columns=None)
     events = digest.events
     if spool is None or events is None:
         return digest, 0
@@ -111,46 +105,6 @@ def spooled(spool: Spool | None, replica: int, digest: Any) -> tuple[Any, int]:
     if replica != 0 and "kind" in events:
         kept = events[events["kind"].astype("string") == EventKind.FINISH.value]
     return dataclasses.replace(digest, events=kept), len(events)
-
-
-def _spool_columns(spool: Spool, replica: int, digest: Any, columns: dict[str, Any]) -> tuple[Any, int]:
-    """:func:`spooled` from the event arrays: the Arrow table built from them directly (the same table,
-    schema and pandas metadata as through a frame: tests/results/test_jobtree_events.py; ~5 ms less a
-    flagship replica); the frame kept is the whole log for replica 0, the finish rows (their row numbers as
-    the index) for the others. [-]"""
-    import pyarrow as pa
-    import pyarrow.feather as feather
-
-    n = len(columns["time_s"])
-    times = spool.origin + pd.to_timedelta(columns["time_s"], unit="s")  # as ``framed`` (its resolution too)
-    arrays = [pa.array(np.full(n, replica, dtype=np.int64)), pa.array(times)]
-    arrays += [pa.array(v, pa.large_string() if v.dtype.kind == "U" else None) for v in columns.values()]
-    table = pa.Table.from_arrays(arrays, schema=_part_schema(columns, times))
-    feather.write_feather(table, spool.part(replica), compression="uncompressed")
-    if replica == 0:
-        kept = pd.DataFrame(columns)
-    else:
-        rows = np.flatnonzero(columns["kind"] == EventKind.FINISH.value)
-        kept = pd.DataFrame({k: v[rows] for k, v in columns.items()}, index=pd.Index(rows))
-    return dataclasses.replace(digest, events=kept, event_columns=None), n
-
-
-_SCHEMAS: dict[tuple[Any, ...], Any] = {}
-
-
-def _part_schema(columns: dict[str, Any], times: pd.DatetimeIndex) -> Any:
-    """The Arrow schema (with pandas' metadata) of a spooled part with these columns and times, as
-    ``pa.Table.from_pandas(framed(...))`` gives it: taken once per set of columns, dtypes and time resolution
-    (pandas picks it from the values) from a frame of the first row. [-]"""
-    import pyarrow as pa
-
-    key = (str(times.dtype), *((name, values.dtype.str) for name, values in columns.items()))
-    if key not in _SCHEMAS:
-        first = pd.DataFrame({name: values[:1] for name, values in columns.items()})
-        first.insert(0, "replica", 0)
-        first.insert(1, "time", times[:1])
-        _SCHEMAS[key] = pa.Table.from_pandas(first, preserve_index=False).schema
-    return _SCHEMAS[key]
 
 
 class EventLog:
@@ -206,7 +160,7 @@ class EventLog:
             for i in sorted(self._parts):
                 table = to_table(feather.read_table(self._parts[i]))
                 if writer is None:
-                    writer = pq.ParquetWriter(path, _nanosecond_times(table.schema))
+                    writer = pq.ParquetWriter(path, table.schema)
                 batch.append(table.cast(writer.schema))
                 if sum(t.num_rows for t in batch) >= ROW_GROUP_ROWS:
                     writer.write_table(pa.concat_tables(batch))
@@ -221,19 +175,6 @@ class EventLog:
     def close(self) -> None:
         """Remove the spool folder now (it is removed anyway once the log is no longer referenced). [-]"""
         self._cleanup()
-
-
-def _nanosecond_times(schema: Any) -> Any:
-    """``schema`` with its event times in nanoseconds: pandas gives a replica's times the coarsest resolution
-    that holds them (whole microseconds, say, when every event falls on one), and every replica's rows must
-    fit the file's first schema. [-]"""
-    import pyarrow as pa
-
-    at = schema.get_field_index("time")
-    if at < 0 or not pa.types.is_timestamp(schema.field(at).type):
-        return schema
-    field = schema.field(at)
-    return schema.set(at, field.with_type(pa.timestamp("ns", tz=field.type.tz)))
 
 
 def kept_digest(log: EventLog | None, replica: int, digest: Any) -> Any:
