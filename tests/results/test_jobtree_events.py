@@ -3,6 +3,8 @@ replaced, to the value, dtype and row order, on the pinned and random jobs of th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,3 +57,31 @@ def test_pinned_jobs_give_the_same_event_table(case: str) -> None:
 @pytest.mark.parametrize("seed", range(20))
 def test_random_jobs_give_the_same_event_table(seed: int) -> None:
     _check(run_job(random_job(seed), np.random.default_rng(seed), JobLoop.COMPILED))
+
+
+def test_replicas_whose_times_have_other_resolutions_share_events_parquet(tmp_path: Path) -> None:
+    # pandas gives replica 0's round times whole-microsecond resolution and replica 1's nanoseconds: both
+    # must fit the file's schema (its first part's, with nanosecond times)
+    import pyarrow.parquet as pq
+
+    from megacluster.results.assemble import ReplicaDigest
+    from megacluster.results.eventlog import EventLog
+
+    def digest(times: list[float]) -> ReplicaDigest:
+        n = len(times)
+        events = pd.DataFrame(
+            {
+                "time_s": np.asarray(times),
+                "kind": np.full(n, EventKind.FAILURE.value),
+                "gpus_affected": np.ones(n, dtype=np.int64),
+            }
+        )
+        return ReplicaDigest(tree={}, cumulative_flop=None, events=events)
+
+    log = EventLog(pd.Timestamp("2024-07-01", tz="UTC"))
+    log.keep(0, digest([60.0, 120.0]))
+    log.keep(1, digest([60.000000001, 3600.123456789]))
+    log.write(tmp_path / "events.parquet", lambda table: table)
+    times = pq.read_table(tmp_path / "events.parquet").column("time").to_pylist()
+    assert [t.value for t in pd.to_datetime(times)][-1] == pd.Timestamp("2024-07-01T01:00:00.123456789").value
+    log.close()

@@ -160,7 +160,7 @@ class EventLog:
             for i in sorted(self._parts):
                 table = to_table(feather.read_table(self._parts[i]))
                 if writer is None:
-                    writer = pq.ParquetWriter(path, table.schema)
+                    writer = pq.ParquetWriter(path, _nanosecond_times(table.schema))
                 batch.append(table.cast(writer.schema))
                 if sum(t.num_rows for t in batch) >= ROW_GROUP_ROWS:
                     writer.write_table(pa.concat_tables(batch))
@@ -175,6 +175,19 @@ class EventLog:
     def close(self) -> None:
         """Remove the spool folder now (it is removed anyway once the log is no longer referenced). [-]"""
         self._cleanup()
+
+
+def _nanosecond_times(schema: Any) -> Any:
+    """``schema`` with its event times in nanoseconds: pandas gives a replica's times the coarsest resolution
+    that holds them (whole microseconds, say, when every event falls on one), and every replica's rows must
+    fit the file's first schema. [-]"""
+    import pyarrow as pa
+
+    at = schema.get_field_index("time")
+    if at < 0 or not pa.types.is_timestamp(schema.field(at).type):
+        return schema
+    field = schema.field(at)
+    return schema.set(at, field.with_type(pa.timestamp("ns", tz=field.type.tz)))
 
 
 def kept_digest(log: EventLog | None, replica: int, digest: Any) -> Any:
