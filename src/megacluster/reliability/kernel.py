@@ -161,69 +161,76 @@ def _jit(signature: Any) -> Any:
     return njit(signature, cache=True)
 
 
+_inline = njit(inline="always")
+"""A small helper inlined into its callers before they are typed (numba's IR inlining): not compiled, cached
+or loaded on its own (each compiled function is a library of its own when the kernel loads, ~4 ms each), and,
+typed inside its caller, free of the literal-typed specialisations that compiling helpers for their call
+sites' constants made. [-]"""
+
+
 # --- small helpers ---------------------------------------------------------------------------------------
-@njit(["float64(float64, float64)", "int64(int64, int64)"], cache=True)
+@_inline
 def _mx(a, b):
     """Python's ``max(a, b)``: ``a`` unless ``b`` is greater."""
     return b if b > a else a
 
 
-@njit(["float64(float64, float64)", "int64(int64, int64)"], cache=True)
+@_inline
 def _mn(a, b):
     """Python's ``min(a, b)``: ``a`` unless ``b`` is smaller."""
     return b if b < a else a
 
 
-@_jit(i(J, f))
+@_inline
 def _step(j, t):
     k = int((t - j.F[C_T0]) / j.F[C_DT])
     n = j.I[K_N]
     return 0 if k < 0 else (n - 1 if k >= n else k)
 
 
-@_jit(f(J, i, i))
+@_inline
 def _sf(j, row, k):
     """Row ``row`` (``R_*``) of the per-step float table at step ``k``."""
     return j.F[j.I[K_SF] + row * j.I[K_W] + k]
 
 
-@_jit(f(J, i, f))
+@_inline
 def _edge_time(j, k, t):
     return math.inf if k < 0 else _mx(_sf(j, R_EDGES, k), t)
 
 
-@_jit(i(J))
+@_inline
 def _deficit(j):
     d = j.I[I_IN_REPAIR] - j.I[K_SPARES]
     return d if d > 0 else 0
 
 
-@_jit(i(J, i, i))
+@_inline
 def _si(j, row, k):
     """Row ``row`` (``R_*``) of the per-step integer table at step ``k``."""
     return j.I[j.I[K_SI] + row * j.I[K_W] + k]
 
 
-@_jit(FA(J, i))
+@_inline
 def _fv(j, w):
     """Region ``w`` (``V_*``) of the float inputs."""
     return j.F[j.I[K_FOFF + w] : j.I[K_FOFF + w + 1]]
 
 
-@_jit(IA(J, i))
+@_inline
 def _iv(j, w):
     """Region ``w`` (``W_*``) of the integer inputs."""
     return j.I[j.I[K_IOFF + w] : j.I[K_IOFF + w + 1]]
 
 
-@_jit(f(J, i))
+@_inline
 def _per_replica(j, replicas):
     """``per_replica[min(replicas, size - 1)]``. [FLOP/s]"""
     pr = _fv(j, V_PER_REPLICA)
     return pr[_mn(replicas, pr.size - 1)]
 
 
-@_jit(FA(J))
+@_inline
 def _parts(j):
     """The current restart's parts (a view). [s]"""
     return j.F[F_PARTS : F_PARTS + 7]
@@ -263,7 +270,7 @@ def np_sum(a):
 
 
 # --- the books (ledger.py) -------------------------------------------------------------------------------
-@_jit(v(J, f, i))
+@_inline
 def _book_lost(j, seconds, why):
     j.F[F_LOST] += seconds
     j.F[F_LOST_BY + why] += seconds
@@ -282,12 +289,12 @@ def _set_step(j, t, replicas, last, count, at_t, at_r):
         j.I[last] = replicas
 
 
-@_jit(v(J, f, i))
+@_inline
 def _set_layout(j, t, replicas):
     _set_step(j, t, replicas, I_LAST_LAYOUT, I_N_LAYOUT, K_B_LAY_T, K_B_LAY_R)
 
 
-@_jit(v(J, f, i))
+@_inline
 def _set_running(j, t, replicas):
     _set_step(j, t, replicas, I_LAST_RUNNING, I_N_RUNNING, K_B_RUN_T, K_B_RUN_R)
 
@@ -358,7 +365,7 @@ def _log_restart(j, t, cause, replicas, gpus):
 
 
 # --- heaps ordered by (time, sequence) -------------------------------------------------------------------
-@_jit(b(f, i, f, i))
+@_inline
 def _before(t1, s1, t2, s2):
     return t1 < t2 or (t1 == t2 and s1 < s2)
 
@@ -399,7 +406,7 @@ def _heap_pop(tf, ti, cap, n):
         tf[x], ti[x], ti[cap + x], ti[2 * cap + x] = t, seq, kind, tag
 
 
-@_jit(HEAP(J))
+@_inline
 def _main(j):
     """The main heap: its times, its integers (views) and capacity."""
     cap = j.I[K_HCAP]
@@ -407,7 +414,7 @@ def _main(j):
     return j.F[F_H : F_H + cap], j.I[o : o + 3 * cap], cap
 
 
-@_jit(HEAP(J))
+@_inline
 def _phase(j):
     """The phase heap: its times, its integers (views) and capacity."""
     return j.F[F_Q : F_Q + PHASE_CAP], j.I[I_Q : I_Q + 3 * PHASE_CAP], PHASE_CAP
@@ -462,19 +469,19 @@ def _rate_at(j, replicas, k):
     return base
 
 
-@_jit(b(J, i, i))
+@_inline
 def _fits(j, gpus, k):
     tol = 1e-6 * _mx(gpus, 1)
     return gpus > 0 and _si(j, R_FULL, k) >= gpus and _sf(j, R_FLOOR, k) >= gpus - tol
 
 
-@_jit(i(J, i, i))
+@_inline
 def _choose_k(j, k, deficit):
     avail = _mx(_si(j, R_HELD, k) - deficit, 0) // j.I[K_RG]
     return _mn(_si(j, R_PREFER, k), avail)
 
 
-@_jit(i(J, f))
+@_inline
 def _choose(j, t):
     """``JobMachine.choose``: replicas a restart at ``t`` runs on. [-]"""
     d = j.I[I_IN_REPAIR] - j.I[K_SPARES] if j.I[K_SHRINK] != 0 else 0
@@ -618,7 +625,7 @@ def _build(j, s, ka, kb):
     j.I[P_MARKS + s] = 0
 
 
-@_jit(v(J, i, i))
+@_inline
 def _anchor(j, s, k):
     if not j.I[P_K0 + s] <= k < j.I[P_K1 + s]:
         _build(j, s, k, _mn(j.I[K_N], k + j.I[K_WINDOW]))
@@ -648,7 +655,7 @@ def _ensure(j, s, k):
     j.I[P_K1 + s] = kb
 
 
-@_jit(i(i, i))
+@_inline
 def _py(i, size):
     """Python's index ``i`` of a sequence of ``size`` (a negative one counts from the end). [-]"""
     return i + size if i < 0 else i
@@ -663,7 +670,7 @@ def _at(j, s, x, k):
     return c + (cum[_py(i + 1, cum.size)] - c) * (x - _sf(j, R_EDGES, k)) / j.F[C_DT]
 
 
-@_jit(f(J, i, f, i))
+@_inline
 def _progress(j, s, t, k):
     """``LayoutProfile.progress``. [FLOP]"""
     if k >= j.I[P_K1 + s]:
@@ -686,7 +693,7 @@ def _time_of(j, s, value, t_from):
     return _mx(t, t_from)
 
 
-@_jit(b(J, i, i))
+@_inline
 def _fits_to_end(j, s, k):
     g = j.I[P_REP + s] * j.I[K_RG]
     return _sf(j, R_FIT_END, k) >= g - 1e-6 * g
@@ -704,7 +711,7 @@ def _marks(j, s):
     j.I[P_MARKS + s] = 1
 
 
-@_jit(i(IA, i))
+@_inline
 def _next_in(runs, k):
     x = np.searchsorted(runs, k)
     return runs[x] if x < runs.size else -1
@@ -728,13 +735,13 @@ def _next_change_step(j, s, k):
     return _next_in(j.marks[SLOTS + s], k + 1)
 
 
-@_jit(i(J, i, i))
+@_inline
 def _eff(j, s, k):
     g = j.I[P_REP + s] * j.I[K_RG]
     return g if g > 0 and _si(j, R_FULL, k) >= g and _sf(j, R_FLOOR, k) >= g - 1e-6 * g else 0
 
 
-@_jit(f(J, i, i))
+@_inline
 def _accept(j, s, k):
     full = _si(j, R_FULL, k)
     eff = _eff(j, s, k)
@@ -765,7 +772,7 @@ def _fill_parts(j, out, replicas, trigger, spare, reshard):
     out[5] = j.F[C_RESHARD] if reshard else 0.0
 
 
-@_jit(f(FA))
+@_inline
 def _total(p):
     """``RestartParts.total_s``. [s]"""
     return (p[0] + p[1] + p[2] + p[3] + p[4] + p[5]) + p[6]
@@ -792,7 +799,7 @@ def _policy_interval(j, mtti, restart):
     return _mx(_mn(_mx(tau, j.F[C_MIN_TAU]), j.F[C_MAX_TAU]), floor)
 
 
-@_jit(f(J, i, i))
+@_inline
 def _mtti(j, k, g):
     h = j.F[C_RATE_S] * _sf(j, R_MULT, k) * g + j.F[C_PLANNED_S]
     return 1.0 / h if h > 0 else math.inf
@@ -1077,7 +1084,7 @@ def _after_interrupt(j, t, trigger, cause, spare):
 
 
 # --- event handlers (JobMachine.on_*) ---------------------------------------------------------------------
-@_jit(b(J))
+@_inline
 def _interruptible(j):
     st = j.I[I_STATE]
     return st == S_COMPUTE or st == S_STALL or st == S_RESTART
@@ -1128,7 +1135,7 @@ def _on_site(j, t, x):
     _after_interrupt(j, t, T_FAILURE, C_SITE, True)
 
 
-@_jit(v(J, f))
+@_inline
 def _stop_at_checkpoint(j, t):
     _close(j, t, True, L_REWORK)
     _commit(j, t, j.F[F_WORK], j.F[F_UNCOMMITTED], False)
