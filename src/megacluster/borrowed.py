@@ -11,6 +11,9 @@ counting for it (the ``NRT_incref`` of a null owner is a test and a return). The
 it borrows: a caller that owns the arrays passes them to a function that borrows them for its loop (the
 caller's references keep them alive until it returns), and only owned arrays are returned. It changes no
 value: the same memory, read and written in the same order.
+
+numba's cache of a compiled function is keyed by its own source file: after a change here, touch the kernels'
+files (``power/kernel.py``, ``reliability/kernel.py``) so that they compile again.
 """
 
 # mypy: disable-error-code="no-untyped-def"
