@@ -136,6 +136,35 @@ def test_events_parquet_from_the_spool_holds_every_replicas_rows(serial: Results
     assert table.schema.metadata[b"scenario"] == serial.summary.scenario.encode()
 
 
+def test_events_parquet_in_several_row_groups_holds_the_same_rows(
+    serial: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    import megacluster.results.eventlog as eventlog
+    from megacluster.results.writers import write_run_files
+
+    monkeypatch.setattr(eventlog, "ROW_GROUP_ROWS", 3)  # a group every few rows: whole replicas gathered
+    write_run_files(serial, tmp_path)
+    found = pq.ParquetFile(tmp_path / "events.parquet")
+    assert found.metadata.num_row_groups == REPLICAS  # each replica's rows reach 3: one replica a group
+    pd.testing.assert_frame_equal(found.read().to_pandas(), serial.all_events())
+
+
+def test_a_failed_events_copy_fails_the_write(
+    serial: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from megacluster.results.eventlog import EventLog
+    from megacluster.results.writers import write_run_files
+
+    def broken(self: EventLog, path: Path, to_table: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(EventLog, "write", broken)
+    with pytest.raises(OSError, match="disk full"):  # from the thread that copies the events
+        write_run_files(serial, tmp_path)
+
+
 def test_stale_spools_of_dead_runs_are_removed_and_nothing_else(tmp_path: Path) -> None:
     import subprocess
     import sys
