@@ -62,7 +62,9 @@ def site_weather(scenario: Scenario, times: npt.NDArray[np.datetime64]) -> Weath
 
 _WEATHER: dict[tuple[str, str, int, int], Weather] = {}
 WEATHER_CACHE = 4
-"""Weathers a process keeps, by site, time grid and weather file (its modification time and size). [-]"""
+"""Weathers a process keeps, by site, time grid and weather file (its modification time and size): a run's
+replicas need one; a long-lived process (the web server, a sweep's worker) keeps the last few sites, each
+~2 MB at 86,400 steps, oldest dropped first. [-]"""
 
 
 def _weather(scenario: Scenario, times: npt.NDArray[np.datetime64]) -> Weather:

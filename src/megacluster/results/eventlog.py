@@ -156,15 +156,17 @@ class EventLog:
 
         writer = None
         batch: list[Any] = []  # replicas gathered into row groups of ~ROW_GROUP_ROWS rows
+        rows = 0
         try:
             for i in sorted(self._parts):
                 table = to_table(feather.read_table(self._parts[i]))
                 if writer is None:
                     writer = pq.ParquetWriter(path, _nanosecond_times(table.schema))
                 batch.append(table.cast(writer.schema))
-                if sum(t.num_rows for t in batch) >= ROW_GROUP_ROWS:
+                rows += table.num_rows
+                if rows >= ROW_GROUP_ROWS:
                     writer.write_table(pa.concat_tables(batch))
-                    batch = []
+                    batch, rows = [], 0
             if batch and writer is not None:
                 writer.write_table(pa.concat_tables(batch))
         finally:
