@@ -52,9 +52,12 @@ def run_job(inputs: JobInputs, rng: np.random.Generator, loop: JobLoop = JobLoop
     candidates, their causes, thinning and repair times, planned events) are made up front, vectorised.
     """
     machine = JobMachine(inputs, rng)
-    if loop is JobLoop.COMPILED:
-        from megacluster.reliability.compiled import run_compiled, supported
+    try:
+        if loop is JobLoop.COMPILED:
+            from megacluster.reliability.compiled import run_compiled, supported
 
-        if supported(machine):
-            return run_compiled(machine)
-    return machine.run()
+            if supported(machine):
+                return run_compiled(machine)
+        return machine.run()
+    finally:
+        machine.layouts.release()
