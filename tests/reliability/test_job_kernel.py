@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numba import njit
 
 from megacluster.power.policy import JobAllotment, PowerPolicy
 from megacluster.reliability import JobInputs, JobLoop, ReliabilityConfig, kernel, run_job
@@ -264,6 +265,7 @@ def test_the_profile_cache_keeps_as_many_layouts_as_the_references() -> None:
 def test_the_heaps_pop_in_time_then_sequence_order_as_heapq_does() -> None:
     """Many equal times: the kernel's heap pops (time, sequence) in the order ``heapq`` pops the reference's
     tuples, whatever the kinds and tags."""
+    heap_pop, heap_push = njit(kernel._heap_pop), njit(kernel._heap_push)  # compiled, as the loop runs them
     rng = np.random.default_rng(5)
     cap = 512
     times, ints = np.zeros(cap), np.zeros(3 * cap, dtype=np.int64)
@@ -273,13 +275,13 @@ def test_the_heaps_pop_in_time_then_sequence_order_as_heapq_does() -> None:
         if n and (n >= cap - 1 or rng.random() < 0.45):
             expected.append(heapq.heappop(reference))
             popped.append((float(times[0]), int(ints[0]), int(ints[cap]), int(ints[2 * cap])))
-            kernel._heap_pop(times, ints, cap, n)
+            heap_pop(times, ints, cap, n)
             n -= 1
             continue
         seq += 1
         t, kind, tag = float(rng.integers(0, 6)), int(rng.integers(0, 13)), int(rng.integers(0, 99))
         heapq.heappush(reference, (t, seq, kind, tag))
-        kernel._heap_push(times, ints, cap, n, t, seq, kind, tag)
+        heap_push(times, ints, cap, n, t, seq, kind, tag)
         n += 1
     assert popped == expected
     assert len(popped) > 500

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 from numba import types as nbt
+from numba.extending import register_jitable
 from numba.typed import List
 
 from megacluster.borrowed import borrowed
@@ -147,19 +148,25 @@ I_VAR = I_Q + 3 * PHASE_CAP
 Job = namedtuple("Job", "F I cums fitss marks")
 """The loop's inputs, state and books (see the module's docstring)."""
 
-# --- the functions' types (given: each compiles once, when the module is imported or loaded from the cache)
+# --- the entry points' types (each compiles once, when the module is imported or loaded from the cache) ----
 F1, I1, B1 = nbt.float64[::1], nbt.int64[::1], nbt.boolean[::1]
-FA, IA = nbt.float64[:], nbt.int64[:]
-J = nbt.NamedTuple((F1, I1, nbt.ListType(F1), nbt.ListType(B1), nbt.ListType(I1)), Job)
-f, i, b, v = nbt.float64, nbt.int64, nbt.boolean, nbt.void
-HEAP = nbt.Tuple((FA, IA, i))
-RATES = nbt.Tuple((F1, B1))
+FA = nbt.float64[:]
+f, i, v = nbt.float64, nbt.int64, nbt.void
 
 
-def _jit(signature: Any) -> Any:
-    """``njit`` for one signature, cached on disk. [-]"""
+def _entry(signature: Any) -> Any:
+    """``njit`` for one signature, cached on disk: the functions called from Python (``run``, and ``np_sum``
+    and ``capped_time`` for the tests), compiled or loaded from the cache when the module is imported. [-]"""
     return njit(signature, cache=True)
 
+
+_helper = register_jitable
+"""A helper compiled into the compiled functions that call it (numba's ``register_jitable``), for the
+argument types they pass: not compiled, cached or loaded on its own. Loading the kernel from numba's cache
+then reads only the entry points' libraries. With each helper compiled for a signature of its own, every
+helper was a library of its own, holding its callees' code again, and loading the ~60 of them took 81 MB
+of a process's memory (now ~12 MB, ``docs/replicas.md``); the results are the same to the bit
+(tests/reliability/test_job_kernel.py)."""
 
 _inline = njit(inline="always")
 """A small helper inlined into its callers before they are typed (numba's IR inlining): not compiled, cached
@@ -236,7 +243,7 @@ def _parts(j):
     return j.F[F_PARTS : F_PARTS + 7]
 
 
-@_jit(f(FA))
+@_entry(f(FA))
 def np_sum(a):
     """``numpy.sum`` of a float64 array, the same float: numpy's pairwise summation (blocks of 128 added
     with eight accumulators, halves above that). [-]"""
@@ -276,7 +283,7 @@ def _book_lost(j, seconds, why):
     j.F[F_LOST_BY + why] += seconds
 
 
-@_jit(v(J, f, i, i, i, i, i))
+@_helper
 def _set_step(j, t, replicas, last, count, at_t, at_r):
     """A step function's new value from ``t`` (``Ledger.set_layout`` / ``set_running``): booked at
     ``I[at_t]``, ``I[at_r]`` when it changes; its last value and count at ``I[last]``, ``I[count]``."""
@@ -299,7 +306,7 @@ def _set_running(j, t, replicas):
     _set_step(j, t, replicas, I_LAST_RUNNING, I_N_RUNNING, K_B_RUN_T, K_B_RUN_R)
 
 
-@_jit(v(J, f, f))
+@_helper
 def _append_commit(j, t, work):
     n = j.I[I_N_COMMIT]
     if n < j.I[K_CAP_COMMIT]:
@@ -308,7 +315,7 @@ def _append_commit(j, t, work):
     j.I[I_N_COMMIT] = n + 1
 
 
-@_jit(v(J, f, f, f, b))
+@_helper
 def _commit(j, t, work, compute_s, written):
     j.F[F_COMMITTED] = work
     j.F[F_USEFUL] += compute_s
@@ -319,7 +326,7 @@ def _commit(j, t, work, compute_s, written):
     j.F[F_PERSIST] = math.nan
 
 
-@_jit(f(J, i))
+@_helper
 def _rollback(j, why):
     lost = j.F[F_UNCOMMITTED]
     _book_lost(j, lost, why)
@@ -330,7 +337,7 @@ def _rollback(j, why):
     return lost
 
 
-@_jit(v(J, f, i, i, i, f, i, i))
+@_helper
 def _log(j, t, kind, cause, gpus, lost, replicas, blast):
     n = j.I[I_N_LOG]
     if n < j.I[K_CAP_LOG]:
@@ -344,7 +351,7 @@ def _log(j, t, kind, cause, gpus, lost, replicas, blast):
     j.I[I_N_LOG] = n + 1
 
 
-@_jit(v(J, i, i, i))
+@_helper
 def _set_restart(j, row, replicas, gpus):
     """A restart row's layout and parts (the current ones), if the row is within the books."""
     if row < j.I[K_CAP_RS]:
@@ -353,7 +360,7 @@ def _set_restart(j, row, replicas, gpus):
         j.F[j.I[K_B_RS_PARTS] + 7 * row : j.I[K_B_RS_PARTS] + 7 * row + 7] = _parts(j)
 
 
-@_jit(i(J, f, i, i, i))
+@_helper
 def _log_restart(j, t, cause, replicas, gpus):
     n = j.I[I_N_RS]
     if n < j.I[K_CAP_RS]:
@@ -370,7 +377,7 @@ def _before(t1, s1, t2, s2):
     return t1 < t2 or (t1 == t2 and s1 < s2)
 
 
-@_jit(v(FA, IA, i, i, f, i, i, i))
+@_helper
 def _heap_push(tf, ti, cap, n, t, seq, kind, tag):
     """Insert an event into a heap of ``n`` events: times ``tf[:cap]``, sequence numbers, kinds and tags in
     ``ti[:cap]``, ``ti[cap:2 cap]``, ``ti[2 cap:3 cap]`` (views of the state)."""
@@ -386,7 +393,7 @@ def _heap_push(tf, ti, cap, n, t, seq, kind, tag):
     tf[x], ti[x], ti[cap + x], ti[2 * cap + x] = t, seq, kind, tag
 
 
-@_jit(v(FA, IA, i, i))
+@_helper
 def _heap_pop(tf, ti, cap, n):
     """Remove the first event of a heap of ``n`` (the caller has read it and decrements ``n``)."""
     last = n - 1
@@ -420,7 +427,7 @@ def _phase(j):
     return j.F[F_Q : F_Q + PHASE_CAP], j.I[I_Q : I_Q + 3 * PHASE_CAP], PHASE_CAP
 
 
-@_jit(v(J, f, i, i))
+@_helper
 def _push(j, t, kind, tag):
     j.I[I_SEQ] += 1
     tf, ti, cap = _main(j)
@@ -428,7 +435,7 @@ def _push(j, t, kind, tag):
     j.I[I_NH] += 1
 
 
-@_jit(v(J, f, i))
+@_helper
 def _push_phase(j, t, kind):
     j.I[I_SEQ] += 1
     tf, ti, cap = _phase(j)
@@ -437,7 +444,7 @@ def _push_phase(j, t, kind):
 
 
 # --- layouts (layout.Layouts) ----------------------------------------------------------------------------
-@_jit(f(J, i, i))
+@_helper
 def _factor(j, gpus, k):
     """``JobAllotment.factor_at`` at one step (``np.float_power``: the C library's ``pow``, as here). [-]"""
     if gpus <= 0 or j.F[C_SLOPE] <= 0:
@@ -453,7 +460,7 @@ def _factor(j, gpus, k):
     return x ** j.F[C_EXPONENT]
 
 
-@_jit(f(J, i, i))
+@_helper
 def _rate_at(j, replicas, k):
     """``Layouts.rate_at``. [FLOP/s]"""
     n = replicas * j.I[K_RG]
@@ -488,7 +495,7 @@ def _choose(j, t):
     return _choose_k(j, _step(j, t), d if d > 0 else 0)
 
 
-@_jit(i(J, i, i))
+@_helper
 def _next_fit_step(j, k, deficit):
     pos = _iv(j, W_POSITIVE)
     first = np.searchsorted(pos, k)
@@ -499,7 +506,7 @@ def _next_fit_step(j, k, deficit):
     return -1
 
 
-@_jit(i(J, i, i))
+@_helper
 def _next_rise(j, k, replicas):
     """First step > ``k`` where the supply rises to more than ``replicas`` replicas, or -1
     (``Layouts.next_rise``: the blocks' maxima skip the rises at or below ``replicas``). [-]"""
@@ -522,7 +529,7 @@ def _next_rise(j, k, replicas):
     return -1
 
 
-@_jit(f(J, i, f, f))
+@_helper
 def _capped_s(j, gpus, t0, t1):
     """``Layouts.capped_s``. [s]"""
     if j.I[K_HAS_POWER] == 0 or t1 <= t0 or gpus <= 0:
@@ -552,7 +559,7 @@ def _capped_s(j, gpus, t0, t1):
 
 
 # --- layout profiles (layout.LayoutProfile), one per slot -----------------------------------------------
-@_jit(i(J, i))
+@_helper
 def _profile(j, replicas):
     """``Layouts.profile``: the slot of a layout's profile, made if not cached (least recently used one
     evicted beyond ``CACHED_PROFILES``; the running profile keeps its slot until it is left). [-]"""
@@ -583,7 +590,7 @@ def _profile(j, replicas):
     return s
 
 
-@_jit(RATES(J, i, i, i))
+@_helper
 def _rates(j, s, ka, kb):
     """``LayoutProfile._rates``: rate and fit of steps ``ka`` .. ``kb - 1``. [FLOP/s, -]"""
     replicas = j.I[P_REP + s]
@@ -609,7 +616,7 @@ def _rates(j, s, ka, kb):
     return rate, fits
 
 
-@_jit(v(J, i, i, i))
+@_helper
 def _build(j, s, ka, kb):
     rate, fits = _rates(j, s, ka, kb)
     dt = j.F[C_DT]
@@ -631,7 +638,7 @@ def _anchor(j, s, k):
         _build(j, s, k, _mn(j.I[K_N], k + j.I[K_WINDOW]))
 
 
-@_jit(v(J, i, i))
+@_helper
 def _ensure(j, s, k):
     """``LayoutProfile.ensure``: grow the window forward to hold step ``k``."""
     k0, k1, n = j.I[P_K0 + s], j.I[P_K1 + s], j.I[K_N]
@@ -661,7 +668,7 @@ def _py(i, size):
     return i + size if i < 0 else i
 
 
-@_jit(f(J, i, f, i))
+@_helper
 def _at(j, s, x, k):
     """Progress at ``x`` in step ``k`` (already in the window). [FLOP]"""
     cum = j.cums[s]
@@ -678,7 +685,7 @@ def _progress(j, s, t, k):
     return _at(j, s, t, k)
 
 
-@_jit(f(J, i, f, f))
+@_helper
 def _time_of(j, s, value, t_from):
     """``LayoutProfile.time_of``. [s]"""
     if value > j.F[F_SL + s]:
@@ -699,7 +706,7 @@ def _fits_to_end(j, s, k):
     return _sf(j, R_FIT_END, k) >= g - 1e-6 * g
 
 
-@_jit(v(J, i))
+@_helper
 def _marks(j, s):
     """``LayoutProfile.marks``: steps of the window where the layout does not fit, and where that changes."""
     if j.I[P_MARKS + s] != 0:
@@ -717,7 +724,7 @@ def _next_in(runs, k):
     return runs[x] if x < runs.size else -1
 
 
-@_jit(i(J, i, i))
+@_helper
 def _next_zero_step(j, s, k):
     if _fits_to_end(j, s, k):
         return -1
@@ -726,7 +733,7 @@ def _next_zero_step(j, s, k):
     return _next_in(j.marks[s], k)
 
 
-@_jit(i(J, i, i))
+@_helper
 def _next_change_step(j, s, k):
     if _fits_to_end(j, s, k):
         return -1
@@ -749,7 +756,7 @@ def _accept(j, s, k):
 
 
 # --- restarts and checkpoint intervals (restart.restart_parts, CheckpointPolicy.interval_s) ---------------
-@_jit(v(J, FA, i, i, b, b))
+@_helper
 def _fill_parts(j, out, replicas, trigger, spare, reshard):
     """``restart_parts`` of a restart onto ``replicas`` replicas, into ``out`` (``PART_NAMES`` order). [s]"""
     out[:] = 0.0
@@ -778,7 +785,7 @@ def _total(p):
     return (p[0] + p[1] + p[2] + p[3] + p[4] + p[5]) + p[6]
 
 
-@_jit(f(J, f, f))
+@_helper
 def _policy_interval(j, mtti, restart):
     """``CheckpointPolicy.interval_s``. [s]"""
     if j.I[K_AUTO] == 0:
@@ -805,7 +812,7 @@ def _mtti(j, k, g):
     return 1.0 / h if h > 0 else math.inf
 
 
-@_jit(f(J, i))
+@_helper
 def _interval(j, k):
     """``JobMachine.interval_s``. [s]"""
     restart = 0.0
@@ -817,7 +824,7 @@ def _interval(j, k):
 
 
 # --- phases (JobMachine.close, enter, start_run, end_run) -------------------------------------------------
-@_jit(v(J, f, b, i))
+@_helper
 def _close(j, t, completed, why):
     """End the current phase at ``t`` and book its time."""
     t_from = j.F[F_T_PHASE]
@@ -855,7 +862,7 @@ def _close(j, t, completed, why):
     j.F[F_T_PHASE] = t
 
 
-@_jit(v(J, i, f))
+@_helper
 def _enter(j, state, t):
     j.I[I_STATE] = state
     j.F[F_T_PHASE] = t
@@ -863,7 +870,7 @@ def _enter(j, state, t):
     j.I[I_NQ] = 0
 
 
-@_jit(v(J, f))
+@_helper
 def _start_run(j, t):
     j.I[I_RUNNING] = 1
     j.F[F_RUN_T0] = t
@@ -876,7 +883,7 @@ def _start_run(j, t):
     _set_running(j, t, j.I[I_REPLICAS])
 
 
-@_jit(v(J, f))
+@_helper
 def _end_run(j, t):
     if j.I[I_RUNNING] == 0:
         return
@@ -889,7 +896,7 @@ def _end_run(j, t):
     _set_running(j, t, 0)
 
 
-@_jit(v(J, f, i))
+@_helper
 def _schedule_zero(j, t, k):
     """Schedule the stop at the first step from ``k`` (-1: ``t``'s) where the layout no longer fits."""
     if k < 0:
@@ -904,7 +911,7 @@ def _schedule_zero(j, t, k):
 
 
 # --- fast-forward (JobMachine.horizon, fast_forward; cycles.plan_cycles; Ledger.apply_cycles) -------------
-@_jit(f(J, f))
+@_helper
 def _horizon(j, t):
     limit = j.F[F_H] if j.I[I_NH] > 0 else j.F[C_T_END]
     if j.I[I_NQ] > 0 and j.F[F_Q] < limit:
@@ -921,7 +928,7 @@ def _horizon(j, t):
     return limit
 
 
-@_jit(v(J, F1, F1, i, f, f))
+@_helper
 def _apply_cycles(j, starts, works, k, tau, stall):
     """``Ledger.apply_cycles`` of the first ``k`` cycles (ends: ``starts + tau + stall``)."""
     j.F[F_OVERHEAD] += k * stall
@@ -949,7 +956,7 @@ def _apply_cycles(j, starts, works, k, tau, stall):
     j.F[F_WORK] = works[k - 1]
 
 
-@_jit(f(J, f))
+@_helper
 def _fast_forward(j, t):
     """Apply the whole compute + stall cycles that end before the next event; return the new time. [s]"""
     tau = j.F[F_TAU] if not math.isnan(j.F[F_TAU]) else math.inf
@@ -987,7 +994,7 @@ def _fast_forward(j, t):
 
 
 # --- entering phases (JobMachine.enter_compute ... after_interrupt) ---------------------------------------
-@_jit(v(J, f))
+@_helper
 def _enter_compute(j, t):
     """``JobMachine.enter_compute``: fast-forward whole cycles after a checkpoint, then schedule the phase's
     events."""
@@ -1023,7 +1030,7 @@ def _enter_compute(j, t):
     _schedule_zero(j, t, k)
 
 
-@_jit(v(J, f, f, b))
+@_helper
 def _enter_stall(j, t, duration, final):
     _enter(j, S_STALL, t)
     j.I[I_FINAL] = 1 if final else 0
@@ -1031,7 +1038,7 @@ def _enter_stall(j, t, duration, final):
     _schedule_zero(j, t, -1)
 
 
-@_jit(v(J, f, i, i, i, b))
+@_helper
 def _begin_restart(j, t, replicas, trigger, cause, spare):
     """``JobMachine.begin_restart``: one restart row with its parts, a re-shard if the count changes."""
     reshard = j.I[I_LAST_RUN] > 0 and replicas != j.I[I_LAST_RUN]
@@ -1047,7 +1054,7 @@ def _begin_restart(j, t, replicas, trigger, cause, spare):
     _schedule_zero(j, t, -1)
 
 
-@_jit(v(J, f))
+@_helper
 def _enter_wait(j, t):
     _enter(j, S_WAIT, t)
     j.I[I_REPLICAS] = 0
@@ -1058,7 +1065,7 @@ def _enter_wait(j, t):
         _push_phase(j, t_back, E_GPU_BACK)
 
 
-@_jit(v(J, f))
+@_helper
 def _resume(j, t):
     replicas = _choose(j, t)
     if replicas <= 0:
@@ -1072,7 +1079,7 @@ def _resume(j, t):
         _enter_compute(j, t)
 
 
-@_jit(v(J, f, i, i, b))
+@_helper
 def _after_interrupt(j, t, trigger, cause, spare):
     _end_run(j, t)
     j.I[I_NEEDS_RESTART] = 1
@@ -1090,7 +1097,7 @@ def _interruptible(j):
     return st == S_COMPUTE or st == S_STALL or st == S_RESTART
 
 
-@_jit(v(J, f, i))
+@_helper
 def _on_candidate(j, t, x):
     cand_t = _fv(j, V_CAND_T)
     if x + 1 < cand_t.size:
@@ -1120,7 +1127,7 @@ def _on_candidate(j, t, x):
     _after_interrupt(j, t, T_FAILURE, why, _deficit(j) == before)
 
 
-@_jit(v(J, f, i))
+@_helper
 def _on_site(j, t, x):
     site_t = _fv(j, V_SITE)
     if x + 1 < site_t.size:
@@ -1142,7 +1149,7 @@ def _stop_at_checkpoint(j, t):
     j.F[F_SINCE] = 0.0
 
 
-@_jit(v(J, f, i))
+@_helper
 def _on_planned(j, t, x):
     planned_t = _fv(j, V_PLANNED)
     if x + 1 < planned_t.size:
@@ -1156,7 +1163,7 @@ def _on_planned(j, t, x):
     _after_interrupt(j, t, T_PLANNED, C_PLANNED, True)
 
 
-@_jit(v(J, f))
+@_helper
 def _on_grow(j, t):
     """The supply rose above the layout: restart onto more replicas when the gain outweighs the cost."""
     k = _step(j, t)
@@ -1180,7 +1187,7 @@ def _on_grow(j, t):
         _push_phase(j, grow_t, E_GROW)
 
 
-@_jit(v(J, f, i))
+@_helper
 def _on_repair(j, t, gpus):
     j.I[I_IN_REPAIR] -= gpus
     _log(j, t, K_REPAIR, C_NONE, gpus, 0.0, j.I[I_REPLICAS], 0)
@@ -1195,7 +1202,7 @@ def _on_repair(j, t, gpus):
             _enter_wait(j, t)
 
 
-@_jit(v(J, i, f))
+@_helper
 def _relayout(j, replicas, t):
     j.I[I_REPLICAS] = replicas
     j.I[I_PROF] = _profile(j, replicas)
@@ -1203,7 +1210,7 @@ def _relayout(j, replicas, t):
     _set_layout(j, t, replicas)
 
 
-@_jit(v(J, f))
+@_helper
 def _on_restart_end(j, t):
     """The restart is done: compute on the layout that fits now (``JobMachine.on_restart_end``)."""
     _close(j, t, True, L_REWORK)
@@ -1234,7 +1241,7 @@ def _on_restart_end(j, t):
     _enter_compute(j, t)
 
 
-@_jit(v(J, f, b))
+@_helper
 def _on_checkpoint_due(j, t, final):
     _close(j, t, True, L_REWORK)
     if final:
@@ -1248,7 +1255,7 @@ def _on_checkpoint_due(j, t, final):
     _enter_stall(j, t, j.F[C_STALL], False)
 
 
-@_jit(v(J, f))
+@_helper
 def _on_stall_end(j, t):
     _close(j, t, True, L_REWORK)
     if j.I[I_FINAL] != 0:
@@ -1266,7 +1273,7 @@ def _on_stall_end(j, t):
     _enter_compute(j, t)
 
 
-@_jit(v(J, f))
+@_helper
 def _on_gpu_zero(j, t):
     """The layout no longer fits: stop, losing the uncommitted work, restart on what fits or wait."""
     _close(j, t, False, L_POWER)
@@ -1283,7 +1290,7 @@ def _on_gpu_zero(j, t):
     _enter_wait(j, t)
 
 
-@_jit(v(J, f))
+@_helper
 def _on_end(j, t):
     _close(j, t, True, L_REWORK)
     _end_run(j, t)
@@ -1292,7 +1299,7 @@ def _on_end(j, t):
     j.I[I_STATE] = S_DONE
 
 
-@_jit(v(J, i, f, i))
+@_helper
 def _handle(j, kind, t, tag):
     """Call the handler of an event kind (``JobMachine.handlers``' table)."""
     if kind == E_CAND:
@@ -1326,7 +1333,7 @@ def _handle(j, kind, t, tag):
 
 
 # --- the loop ---------------------------------------------------------------------------------------------
-@_jit(v(J))
+@_helper
 def _init(j):
     """The state ``JobMachine.__init__`` and ``Ledger`` start from."""
     start = j.F[C_START]
@@ -1347,7 +1354,7 @@ def _init(j):
     j.F[j.I[K_B_RUN_T]], j.I[j.I[K_B_RUN_R]] = start, 0
 
 
-@_jit(v(J))
+@_helper
 def _start(j):
     """``JobMachine.start``: the first events and the first phase (nothing if the run starts too late)."""
     start = j.F[C_START]
@@ -1361,7 +1368,7 @@ def _start(j):
     _resume(j, start)
 
 
-@_jit(v(J))
+@_helper
 def _loop(j):
     """``JobMachine.run``'s loop; the run's end into ``f[F_END]``."""
     j.F[F_END] = _mx(j.F[C_START], j.F[C_T_END])
@@ -1390,14 +1397,14 @@ def _loop(j):
             break
 
 
-@_jit(f(F1, I1, i, f, f))
+@_entry(f(F1, I1, i, f, f))
 def capped_time(F, I, gpus, t0, t1):  # noqa: E741 - the integer memory, as in ``run``
     """``Layouts.capped_s`` on packed memories (``compiled._pack``), for tests. [s]"""
     j = Job(F, I, List.empty_list(F1), List.empty_list(B1), List.empty_list(I1))
     return _capped_s(j, gpus, t0, t1)
 
 
-@_jit(v(F1, I1, nbt.ListType(F1), nbt.ListType(B1), nbt.ListType(I1)))
+@_entry(v(F1, I1, nbt.ListType(F1), nbt.ListType(B1), nbt.ListType(I1)))
 def _borrowing(F, I, cums, fitss, marks):  # noqa: E741 - as in run
     """The loop on borrowed handles of the job's memories (``borrowed.py``): the handlers pass ``j`` to each
     other at every event, and counting its five members' references was about half of the loop's time. The
@@ -1407,7 +1414,7 @@ def _borrowing(F, I, cums, fitss, marks):  # noqa: E741 - as in run
     _loop(j)
 
 
-@_jit(v(F1, I1))
+@_entry(v(F1, I1))
 def run(F, I):  # noqa: E741 - the integer memory, as F is the float one
     """Run the job's event loop on the memory ``compiled.py`` packs (see the module's docstring); the results
     are left in ``F`` and ``I`` (the counts in ``I`` may exceed the books' capacities, and the caller then
