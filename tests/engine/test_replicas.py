@@ -124,6 +124,43 @@ def test_flop_bands_by_blocks_equal_the_bands_of_the_whole_stack() -> None:
     np.testing.assert_array_equal(flop_bands(curves, n), whole)
 
 
+def test_spooled_curves_give_the_bands_of_the_curves_in_memory(tmp_path: Path) -> None:
+    """The replicas' FLOP curves read back from the spool a block at a time give the same bands, to the bit,
+    as the curves held in memory."""
+    from megacluster.results.assemble import BAND_BLOCK_STEPS, ReplicaDigest, flop_bands
+    from megacluster.results.eventlog import Spool, SpooledCurve, spooled
+
+    rng = np.random.default_rng(9)
+    n = BAND_BLOCK_STEPS + 77
+    curves = [np.cumsum(rng.exponential(1e20, size=n)) for _ in range(11)]
+    spool = Spool(tmp_path, pd.Timestamp("2024-01-01", tz="UTC"))
+    events = pd.DataFrame({"time_s": [1.0], "kind": ["finish"]})
+    held = []
+    for i, curve in enumerate(curves):
+        digest, rows = spooled(spool, i, ReplicaDigest(tree={}, cumulative_flop=curve, events=events))
+        assert isinstance(digest.cumulative_flop, SpooledCurve) and rows == 1
+        held.append(digest.cumulative_flop)
+    np.testing.assert_array_equal(held[3].whole(), curves[3])
+    np.testing.assert_array_equal(flop_bands(held, n), flop_bands(curves, n))
+    with pytest.raises(ValueError, match="plain slices"):
+        held[0][::2]
+    held[0].path.write_bytes(b"")
+    with pytest.raises(OSError, match="0 of 5 steps"):
+        held[0][0:5]
+
+
+def test_a_run_of_several_replicas_spools_their_curves(small_scenario_path: Path) -> None:
+    from megacluster.engine.replicas import run_replicas
+    from megacluster.engine.simulate import event_log
+    from megacluster.results.eventlog import SpooledCurve
+
+    prepared = prepare(load_scenario(small_scenario_path))
+    log = event_log(prepared.scenario, prepared.grid)
+    done = run_replicas(prepared, 7, 3, workers=1, log=log)
+    assert all(isinstance(d.cumulative_flop, SpooledCurve) for d in done.digests)
+    assert sorted(p.name for p in log.folder.glob("curve-*")) == [f"curve-00000{i}.f8" for i in range(3)]
+
+
 def test_events_parquet_from_the_spool_holds_every_replicas_rows(serial: Results, tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
@@ -179,6 +216,7 @@ def test_stale_spools_of_dead_runs_are_removed_and_nothing_else(tmp_path: Path) 
     stale.mkdir()
     (stale / "replica-000000.arrow").write_bytes(b"x")
     (stale / "replica-000001.parquet").write_bytes(b"x")  # a part of an earlier version's spool
+    (stale / "curve-000000.f8").write_bytes(b"x")
     users = tmp_path / f"{SPOOL_PREFIX}{pid}-mine"  # the same name pattern with a user's file in it
     users.mkdir()
     (users / "notes.txt").write_text("keep me")

@@ -17,7 +17,7 @@ from megacluster.performance.layout import ParallelLayout
 from megacluster.power.totals import plant_totals
 from megacluster.reliability.restart import PART_NAMES
 from megacluster.results.costs import tco_tree
-from megacluster.results.eventlog import EventLog, framed
+from megacluster.results.eventlog import EventLog, SpooledCurve, framed
 from megacluster.results.jobtree import job_event_frame, job_extras
 from megacluster.results.replica import ReplicaRun
 from megacluster.results.story import power_story_lines
@@ -150,7 +150,7 @@ BAND_BLOCK_STEPS = 4096
 (100 flagship curves stacked whole, with their sorted copy, took 138 MB). [-]"""
 
 
-def flop_bands(curves: Sequence[npt.NDArray[np.float64]], n: int) -> npt.NDArray[np.float64]:
+def flop_bands(curves: Sequence[npt.NDArray[np.float64] | SpooledCurve], n: int) -> npt.NDArray[np.float64]:
     """P10, P50 and P90 across the replicas' cumulative FLOP curves at each of ``n`` steps, shape (3, n);
     each step's percentiles depend only on that step, so computing them a block of steps at a time gives the
     same values. [FLOP]"""
@@ -234,8 +234,9 @@ class ReplicaDigest:
 
     tree: dict[str, Any]
     """The replica's own summary figures (plant, costs, training), before the medians."""
-    cumulative_flop: npt.NDArray[np.float64] | None
-    """The job's cumulative FLOP at each step, for the P10/P50/P90 bands (None without a job). [FLOP]"""
+    cumulative_flop: npt.NDArray[np.float64] | SpooledCurve | None
+    """The job's cumulative FLOP at each step, for the P10/P50/P90 bands: in memory, or in the run's event
+    spool once the digest is spooled (None without a job). [FLOP]"""
     events: pd.DataFrame | None
     """The job's interruptions (None without a job)."""
 
