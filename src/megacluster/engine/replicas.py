@@ -195,8 +195,17 @@ def _run_pool(
     only compute and send back; they take none of the caller's locks (a progress bar's thread keeps running
     in the caller only).
     """
-    first: ReplicaRun | None = None
     load_before_fork(prepared.grid.n, replicas)
+    # the representative replica (0) runs here before the pool forks: its whole run (41 MB for the flagship)
+    # stays where the results are assembled instead of being pickled through a pipe (the worker that sent it
+    # peaked ~60 MB higher, and this process received a copy), and its first-replica work (the site's
+    # weather: ~0.7 s for the flagship's synthetic year; the layout search's cache) is inherited by every
+    # worker instead of being done again in each
+    slots[0], first, rows = _one(prepared, 0, seed, replicas, log.spool if log is not None else None)
+    if log is not None:
+        log.note(0, rows)
+    if on_replica is not None:
+        on_replica()
     with (
         frozen_for_fork(),
         ProcessPoolExecutor(
@@ -205,7 +214,7 @@ def _run_pool(
     ):
         spool = log.spool if log is not None else None  # workers write their replicas' events themselves
         pending: dict[Future[tuple[ReplicaDigest, ReplicaRun | None, int]], int] = {
-            pool.submit(_worker_one, index, seed, replicas, spool): index for index in range(replicas)
+            pool.submit(_worker_one, index, seed, replicas, spool): index for index in range(1, replicas)
         }
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -99,11 +99,14 @@ def simulate_uncertain(
             out[i] = _kept(log, i, _sampled_one(samples[i], children[i], i, log.spool, loop))
             if on_replica is not None:
                 on_replica()
-    else:
+    else:  # the representative replica here first (engine/replicas.py, ``_run_pool``), the others forked
+        out[0] = _kept(log, 0, _sampled_one(samples[0], children[0], 0, log.spool, loop))
+        if on_replica is not None:
+            on_replica()
         with frozen_for_fork(), ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context()) as pool:
             futures = {
                 pool.submit(_sampled_one, samples[i], children[i], i, log.spool, loop): i
-                for i in range(replicas)
+                for i in range(1, replicas)
             }
             for future in as_completed(futures):
                 out[futures[future]] = _kept(log, futures[future], future.result())
