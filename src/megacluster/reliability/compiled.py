@@ -242,7 +242,9 @@ def _result(m: JobMachine, args: tuple[NDArray[Any], ...]) -> JobResult:
     led.mode = dict(zip(RUN_MODES, f[k.F_MODE : k.F_MODE + len(RUN_MODES)].tolist(), strict=True))
 
     def col(books: NDArray[Any], index: int, n: int, width: int = 1) -> NDArray[Any]:
-        return books[kk[index] : kk[index] + width * n]
+        # a copy: a view would keep both memories (~23 MB for a flagship replica of ~45,000 drawn events,
+        # most of it per-step tables and unused capacity) alive as long as the result
+        return books[kk[index] : kk[index] + width * n].copy()
 
     n, r = int(i[k.I_N_LOG]), int(i[k.I_N_RS])
     c, lay, run = int(i[k.I_N_COMMIT]), int(i[k.I_N_LAYOUT]), int(i[k.I_N_RUNNING])

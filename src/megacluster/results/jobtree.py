@@ -96,8 +96,12 @@ def job_event_columns(job: JobResult) -> dict[str, npt.NDArray[Any]]:
         raise ValueError(f"event columns {list(events)} differ from the restarts' {list(restarts)}")
     if n == 0 or times.size == 0:
         columns = events if n else restarts
-    else:
-        columns = {k: np.concatenate((v, restarts[k])) for k, v in events.items()}
+        if "time_s" not in columns:
+            return columns
+        order = np.argsort(columns["time_s"], kind="stable")
+        return {k: v[order] for k, v in columns.items()}
     group = np.concatenate((np.zeros(n, dtype=np.int64), np.ones(times.size, dtype=np.int64)))
-    order = np.lexsort((group, columns["time_s"])) if "time_s" in columns else np.arange(n)
-    return {k: v[order] for k, v in columns.items()}
+    order = np.lexsort((group, np.concatenate((events["time_s"], times))))
+    # one column at a time: the joined copy of each lives only until it is ordered (a replica of ~90,000
+    # rows, its names as fixed-width strings, peaked ~19 MB higher with every column joined at once)
+    return {k: np.concatenate((v, restarts[k]))[order] for k, v in events.items()}
