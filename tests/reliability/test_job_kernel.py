@@ -324,3 +324,22 @@ def test_a_power_object_the_kernel_does_not_know_falls_back_to_python() -> None:
     python, compiled = both(other, 6)
     assert_same(python.events, compiled.events)
     assert python.useful_s == compiled.useful_s
+
+
+@pytest.mark.parametrize("loop", list(JobLoop))
+def test_a_job_leaves_no_reference_cycles(loop: JobLoop) -> None:
+    """Everything a run allocates is freed when its last reference goes, without the garbage collector: a
+    cycle (the layouts and their kept profiles once were one) kept a replica's arrays until a full pass."""
+    import gc
+
+    make, seed = CASES["powered_shrink"]
+    inputs = make()
+    run_job(inputs, np.random.default_rng(seed), loop)  # the first run compiles or loads the kernel
+    gc.collect()
+    gc.disable()
+    try:
+        result = run_job(inputs, np.random.default_rng(seed), loop)
+        del result
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
