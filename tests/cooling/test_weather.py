@@ -150,3 +150,41 @@ def test_heatwave_switch_reaches_the_engine() -> None:
     assert hot.drybulb_c.max() == pytest.approx(42.2, abs=0.3)
     assert plain.drybulb_c.max() < 40.0
     assert np.all(hot.drybulb_c >= plain.drybulb_c - 1e-9)
+
+
+def test_the_wetbulb_table_filled_on_demand_equals_the_whole_table() -> None:
+    """The table's cells are computed when an interpolation first reads them: the answers are those of the
+    table computed whole (every cell straight from psychrolib), and only the cells read are computed."""
+    from megacluster.cooling import constants as k
+    from megacluster.cooling import psychrometrics
+
+    pressure = 99_300.0  # a pressure no other test uses: a fresh table
+    psychrometrics._table.cache_clear()
+    rng = np.random.default_rng(4)
+    db = rng.uniform(-5.0, 42.0, 300)
+    dew = db - rng.exponential(8.0, 300)
+    got = wetbulb_c(db, dew, pressure)
+    table = psychrometrics._table(pressure)
+    filled = np.argwhere(~np.isnan(table.values))
+    assert 0 < len(filled) < table.values.size
+    whole = np.array(
+        [
+            [t if d >= t else wetbulb_exact_c(float(t), float(d), pressure) for d in table.dew]
+            for t in table.db
+        ]
+    )
+    np.testing.assert_array_equal(table.values[~np.isnan(table.values)], whole[~np.isnan(table.values)])
+    # the bilinear interpolation on the whole table, as computed before the table was filled on demand
+    dbc = np.clip(db, table.db[0], table.db[-1])
+    dwc = np.clip(np.minimum(dew, dbc), table.dew[0], table.dew[-1])
+    fi, fj = (dbc - table.db[0]) / k.PSYCHRO_STEP_K, (dwc - table.dew[0]) / k.PSYCHRO_STEP_K
+    i = np.clip(np.floor(fi).astype(np.int64), 0, table.db.size - 2)
+    j = np.clip(np.floor(fj).astype(np.int64), 0, table.dew.size - 2)
+    u, v = fi - i, fj - j
+    expected = (
+        whole[i, j] * (1 - u) * (1 - v)
+        + whole[i + 1, j] * u * (1 - v)
+        + whole[i, j + 1] * (1 - u) * v
+        + whole[i + 1, j + 1] * u * v
+    )
+    np.testing.assert_array_equal(got, np.minimum(expected, dbc))
