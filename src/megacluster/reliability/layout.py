@@ -9,11 +9,17 @@ where the layout stops fitting are exact. :class:`Layouts` chooses the layout at
 number of replicas, within the GPUs held less the repair deficit) and finds the steps where the supply rises.
 """
 
+# long module because: the two classes are one idea (a layout's profile reads its layouts' per-step arrays and
+# flat copies at every event of the Python loop), each method under 80 lines
+
 from __future__ import annotations
 
 import bisect
+import functools
 import math
+from array import array
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -275,17 +281,45 @@ class Layouts:
         self._rise_block_max = blocks.reshape(-1, BLOCK).max(axis=1) if blocks.size else blocks
         self._cache: OrderedDict[int, LayoutProfile] = OrderedDict()
         self.window = WINDOW_STEPS
-        # flat copies of the per-step arrays the event loop reads one value at a time (see ``flat``)
-        self.edges_l = flat(self.edges)
-        self.held_l = flat(held, "q")
-        self.full_l = flat(self.full_gpus, "q")
-        self.floor_l = flat(self.fit_floor)
-        self.uncapped_l = self.floor_l if self.fit_uncapped is self.fit_floor else flat(self.fit_uncapped)
-        self.prefer_l = flat(self.prefer, "q")
         self._rise_memo: dict[int, tuple[int, int | None]] = {}
-        self._rises_l = flat(rises, "q")
-        self._rise_value_l = flat(self._rise_value, "q")
-        self._rise_block_max_l = flat(self._rise_block_max, "q")
+
+    # flat copies of the per-step arrays the Python event loop reads one value at a time (see ``flat``), made
+    # when it first reads them: the compiled loop reads the arrays (7 copies of 0.69 MB a flagship replica)
+    @functools.cached_property
+    def edges_l(self) -> array[Any]:
+        return flat(self.edges)
+
+    @functools.cached_property
+    def held_l(self) -> array[Any]:
+        return flat(self.held, "q")
+
+    @functools.cached_property
+    def full_l(self) -> array[Any]:
+        return flat(self.full_gpus, "q")
+
+    @functools.cached_property
+    def floor_l(self) -> array[Any]:
+        return flat(self.fit_floor)
+
+    @functools.cached_property
+    def uncapped_l(self) -> array[Any]:
+        return self.floor_l if self.fit_uncapped is self.fit_floor else flat(self.fit_uncapped)
+
+    @functools.cached_property
+    def prefer_l(self) -> array[Any]:
+        return flat(self.prefer, "q")
+
+    @functools.cached_property
+    def _rises_l(self) -> array[Any]:
+        return flat(self._rises, "q")
+
+    @functools.cached_property
+    def _rise_value_l(self) -> array[Any]:
+        return flat(self._rise_value, "q")
+
+    @functools.cached_property
+    def _rise_block_max_l(self) -> array[Any]:
+        return flat(self._rise_block_max, "q")
 
     def step(self, t: float) -> int:
         """The step holding instant ``t`` (clamped to the grid). [-]"""
