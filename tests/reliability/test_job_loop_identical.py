@@ -98,7 +98,7 @@ def _digest(*columns: np.ndarray) -> str:
     h = hashlib.sha256()
     for col in columns:
         data = np.ascontiguousarray(col)
-        h.update("\x1f".join(data.tolist()).encode() if data.dtype.kind == "U" else data.tobytes())
+        h.update("\x1f".join(data.tolist()).encode() if data.dtype.kind in "UO" else data.tobytes())
         h.update(b"\x1e")
     return h.hexdigest()[:16]
 

@@ -40,7 +40,7 @@ def test_integer_flop_rates_are_kept_as_floats() -> None:
 
 def test_the_restart_log_of_a_job_that_never_restarted_has_typed_empty_columns() -> None:
     log = Ledger(start_s=0.0, n_causes=1).restarts()
-    assert log["cause"].dtype.kind == "U" and log["cause"].size == 0
+    assert log["cause"].dtype == object and log["cause"].size == 0  # names (ledger.names)
     assert log["time_s"].dtype == np.float64 and log["replicas"].dtype == np.int64
 
 

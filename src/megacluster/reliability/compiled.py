@@ -23,9 +23,9 @@ from megacluster.reliability.restart import GB, restart_parts, storage_load_s
 
 _AUTO = {AutoMethod.DALY: 1, AutoMethod.YOUNG: 2, AutoMethod.SAXENA: 3}
 _POWER_FIELDS = ("allot_w", "held_gpus", "slope_w", "fixed_w", "idle_w", "load", "exponent", "floor_cap")
-_CAUSE_NAMES = np.array([c.value for c in k.CAUSES])
-_KIND_NAMES = np.array([e.value for e in k.KINDS])
-_BLAST_NAMES = np.array(k.BLASTS)
+_CAUSE_NAMES = np.array([c.value for c in k.CAUSES], dtype=object)
+_KIND_NAMES = np.array([e.value for e in k.KINDS], dtype=object)
+_BLAST_NAMES = np.array(k.BLASTS, dtype=object)
 
 
 def supported(machine: JobMachine) -> bool:
@@ -191,13 +191,10 @@ def _pack(m: JobMachine, caps: tuple[int, int, int, int]) -> tuple[NDArray[np.fl
     return fm, im
 
 
-def _names(codes: NDArray[np.int64], names: NDArray[np.str_]) -> NDArray[np.str_]:
-    """Names of ``codes`` as the reference's ``np.asarray(members, dtype=np.str_)`` gives them (as wide as
-    the longest present). [-]"""
-    if codes.size == 0:
-        return np.asarray((), dtype=np.str_)
-    present = names[np.unique(codes)]
-    return names[codes].astype(f"<U{max(max(len(s) for s in present.tolist()), 1)}")
+def _names(codes: NDArray[np.int64], names: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Names of ``codes`` as the reference's ``ledger.names`` gives them: an object array, one ``str`` per
+    distinct name. [-]"""
+    return names[codes] if codes.size else np.empty(0, dtype=object)
 
 
 def first_capacities(events: int) -> tuple[int, int, int, int]:

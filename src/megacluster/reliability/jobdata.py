@@ -162,7 +162,8 @@ class JobResult:
     lost all its GPUs), 'finish'; ``cause``: the cause id of a failure ('planned_maintenance', 'no_gpus' or ''
     otherwise); ``gpus_affected``: GPUs pulled for repair by a failure (0 if none), returned by a repair, or
     running the job at a planned stop [-]; ``work_lost_s``: compute rolled back [s]. Kinds 'power' and 'grow'
-    (cause 'power_shortfall', 'grow') stop the job to restart on fewer or more replicas.
+    (cause 'power_shortfall', 'grow') stop the job to restart on fewer or more replicas. Names (``kind``,
+    ``cause``, ``blast``, the restarts' ``cause``) are object arrays of ``str`` (``ledger.names``).
     """
     event_details: dict[str, NDArray[np.generic]] = field(default_factory=dict)
     """Columns aligned with ``events``: ``replicas`` (the layout a power or grow stop restarts on, else the

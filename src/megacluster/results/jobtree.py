@@ -11,6 +11,7 @@ import pandas as pd
 from megacluster.power.policy import PowerPolicy, gains_over
 from megacluster.reliability.jobdata import JobResult
 from megacluster.reliability.kinds import EventKind
+from megacluster.reliability.ledger import names
 from megacluster.reliability.restart import PART_NAMES
 from megacluster.results.replica import ReplicaRun
 from megacluster.units import SECONDS_PER_HOUR
@@ -82,12 +83,12 @@ def job_event_columns(job: JobResult) -> dict[str, npt.NDArray[Any]]:
     times = np.asarray(log.get("time_s", []), dtype=np.float64)
     restarts: dict[str, npt.NDArray[Any]] = {
         "time_s": times,
-        "kind": np.full(times.size, EventKind.RESTART.value),
-        "cause": np.asarray(log.get("cause", []), dtype=str),
+        "kind": np.full(times.size, EventKind.RESTART.value, dtype=object),
+        "cause": names(log.get("cause", [])),
         "gpus_affected": np.asarray(log.get("gpus", []), dtype=np.int64),
         "work_lost_s": np.zeros(times.size),
         "replicas": np.asarray(log.get("replicas", []), dtype=np.int64),
-        "blast": np.full(times.size, ""),
+        "blast": np.full(times.size, "", dtype=object),
     }
     for name in ("restart_s", *PART_NAMES):
         restarts[name] = np.asarray(log.get(name, []), dtype=np.float64)
