@@ -17,6 +17,7 @@ from megacluster.engine.replicas import (
     job_loop,
     load_before_fork,
     pool_context,
+    system_allocator_for_arrow,
 )
 from megacluster.engine.simulate import event_log, prepare
 from megacluster.engine.swings import with_swings
@@ -103,7 +104,12 @@ def simulate_uncertain(
         out[0] = _kept(log, 0, _sampled_one(samples[0], children[0], 0, log.spool, loop))
         if on_replica is not None:
             on_replica()
-        with frozen_for_fork(), ProcessPoolExecutor(max_workers=n_workers, mp_context=pool_context()) as pool:
+        with (
+            frozen_for_fork(),
+            ProcessPoolExecutor(
+                max_workers=n_workers, mp_context=pool_context(), initializer=system_allocator_for_arrow
+            ) as pool,
+        ):
             futures = {
                 pool.submit(_sampled_one, samples[i], children[i], i, log.spool, loop): i
                 for i in range(1, replicas)
