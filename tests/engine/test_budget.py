@@ -13,13 +13,14 @@ def test_each_more_replica_adds_its_digest_only(monkeypatch: pytest.MonkeyPatch)
     sc = load_scenario("colossus-2024")
     steps = 86_400
     a, b = budget.estimate_work(sc, 10), budget.estimate_work(sc, 11)
-    assert b.memory_bytes - a.memory_bytes == pytest.approx(steps * budget.DIGEST_STEP_BYTES)
+    per_replica = budget.DIGEST_BYTES + budget.BAND_BLOCK_STEPS * budget.BAND_STEP_BYTES
+    assert b.memory_bytes - a.memory_bytes == pytest.approx(per_replica)
     one = budget.estimate_work(sc, 1)
     whole = steps * budget.REPLICA_STEP_BYTES + budget.EVENT_BYTES * one.events_per_replica
     # ten replicas on two workers: three whole replicas alive (the first, one per worker), ten digests, and
     # the job's compiled loop (ten replicas load it)
     assert a.memory_bytes - one.memory_bytes == pytest.approx(
-        2 * whole + 10 * steps * budget.DIGEST_STEP_BYTES + budget.JOB_LOOP_BYTES
+        2 * whole + 10 * per_replica + budget.JOB_LOOP_BYTES
     )
     assert b.seconds > a.seconds > one.seconds
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from megacluster.errors import InputError
 from megacluster.power.constants import COMPILED_MIN_STEPS
+from megacluster.results.assemble import BAND_BLOCK_STEPS
 from megacluster.scenario.schema import Scenario
 
 BASE_BYTES = 400e6
@@ -31,17 +32,23 @@ REPLICA_STEP_BYTES = 500.0
 """Memory per time step and replica: the plant's arrays and the job's progress kept until the summary. [B]
 [D] traced peak growth per step and added replica (~320–380 B), rounded up."""
 
-DIGEST_STEP_BYTES = 24.0
-"""Memory per time step and replica kept to the end of a run of several replicas: the job's cumulative FLOP
-(8 B a step) for the P10/P50/P90 bands, their stack and its sorted copy (16 B). [B] [D] 3 x 8 B."""
+DIGEST_BYTES = 100e3
+"""Memory per replica kept to the end of a run of several replicas: its digest (summary figures, its finish
+row; its events and cumulative FLOP are spooled to disk, results/eventlog.py). [B]
+[D] the driver grew by ~7 MB over 100 flagship replicas (PSS sampled every 0.1 s), rounded up."""
+
+BAND_STEP_BYTES = 16.0
+"""Memory per replica and step of one block of the P10/P50/P90 bands (``assemble.BAND_BLOCK_STEPS`` steps at
+a time): the replicas' curves stacked, and the sorted copy the percentiles make. [B] [D] 2 x 8 B."""
 
 COMPILED_LOOP_BYTES = 130e6
 """Memory of numba and the compiled dispatch loop, loaded by runs of ``COMPILED_MIN_STEPS`` steps or more. [B]
 [D] resident memory grew by 121 MB on loading it (flagship, /proc/self/status), rounded up."""
 
-JOB_LOOP_BYTES = 80e6
+JOB_LOOP_BYTES = 15e6
 """Memory of the job's compiled event loop, loaded by runs of ``JOB_COMPILED_MIN_REPLICAS`` replicas or
-more. [B] [D] resident memory grew by 78 MB on loading it after the dispatch loop (/proc/self/status)."""
+more. [B] [D] resident memory grew by 12 MB on loading it after the dispatch loop (/proc/self/status; 78 MB
+while each of its helpers was loaded as a library of its own), rounded up."""
 
 EVENT_BYTES = 1_600.0
 """Memory per expected job event (failure candidate, its cause, repair time, the event-log row). [B]
@@ -175,7 +182,8 @@ def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstima
 
     Replicas are reduced to digests as they finish and their events spooled to disk (engine/replicas.py,
     results/eventlog.py): whole replicas alive at once are the first one (kept for the time series) and one
-    per worker process; every replica keeps its cumulative FLOP for the bands."""
+    per worker process; every replica keeps its digest, and the bands are computed a block of steps at a
+    time from the spooled curves."""
     sim = scenario.simulation
     reps = sim.replicas if replicas is None else replicas
     steps = max(1, round(sim.horizon_days * 86400.0 / sim.step))
@@ -188,7 +196,7 @@ def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstima
         + (JOB_LOOP_BYTES if compiled_job else 0.0)
         + steps * STEP_BYTES
         + held * (steps * REPLICA_STEP_BYTES + EVENT_BYTES * events)
-        + (reps * steps * DIGEST_STEP_BYTES if reps > 1 else 0.0)
+        + (reps * (DIGEST_BYTES + min(steps, BAND_BLOCK_STEPS) * BAND_STEP_BYTES) if reps > 1 else 0.0)
     )
     per_event = COMPILED_EVENT_SECONDS if compiled_job else EVENT_SECONDS
     seconds = SETUP_SECONDS + (JOB_LOOP_SECONDS if compiled_job else 0.0)
