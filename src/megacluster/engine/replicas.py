@@ -70,6 +70,14 @@ def load_before_fork(steps: int, replicas: int = 1) -> None:
         load_compiled()
 
 
+def shared_before_fork(prepared: PreparedRun) -> None:
+    """Compute before a pool forks what every replica of ``prepared`` computes alike, so that the workers
+    inherit it instead of each computing its own: the site's weather (``site.site_weather``'s cache). [-]"""
+    from megacluster.engine.site import site_weather
+
+    site_weather(prepared.scenario, prepared.grid.times)
+
+
 def job_loop(replicas: int) -> JobLoop:
     """The job's event loop for a run of ``replicas`` replicas: compiled from ``JOB_COMPILED_MIN_REPLICAS``
     on (loading it pays back there), else Python; the same results either way. [-]"""
@@ -210,23 +218,14 @@ def _run_pool(
     in the caller only).
     """
     load_before_fork(prepared.grid.n, replicas)
-    # the representative replica (0) runs here before the pool forks: its whole run (41 MB for the flagship)
-    # stays where the results are assembled instead of being pickled through a pipe (the worker that sent it
-    # peaked ~60 MB higher, and this process received a copy), and its first-replica work (the site's
-    # weather: ~0.7 s for the flagship's synthetic year; the layout search's cache) is inherited by every
-    # worker instead of being done again in each
-    slots[0], first, rows = _one(prepared, 0, seed, replicas, log.spool if log is not None else None)
-    if log is not None:
-        log.note(0, rows)
-    if on_replica is not None:
-        on_replica()
+    shared_before_fork(prepared)
+    spool = log.spool if log is not None else None  # workers write their replicas' events themselves
     with (
         frozen_for_fork(),
         ProcessPoolExecutor(
             max_workers=n_workers, mp_context=pool_context(), initializer=_init_worker, initargs=(prepared,)
         ) as pool,
     ):
-        spool = log.spool if log is not None else None  # workers write their replicas' events themselves
         pending: dict[Future[tuple[ReplicaDigest, ReplicaRun | None, int]], int] = {
             pool.submit(_worker_one, index, seed, replicas, spool): index for index in range(1, replicas)
         }
@@ -234,11 +233,18 @@ def _run_pool(
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 index = pending.pop(future)
-                digest, run, rows = future.result()
+                digest, _, rows = future.result()  # workers send digests only (never replica 0)
                 slots[index] = digest
                 if log is not None:
                     log.note(index, rows)
-                first = run if run is not None else first
                 if on_replica is not None:
                     on_replica()
+    # the representative replica (0) runs here once the workers are gone: its whole run (41 MB for the
+    # flagship) is made where the results are assembled, neither pickled through a pipe (the worker that sent
+    # it peaked ~60 MB higher, and this process received a copy) nor held while the pool runs
+    slots[0], first, rows = _one(prepared, 0, seed, replicas, spool)
+    if log is not None:
+        log.note(0, rows)
+    if on_replica is not None:
+        on_replica()
     return first

@@ -17,6 +17,7 @@ from megacluster.engine.replicas import (
     job_loop,
     load_before_fork,
     pool_context,
+    shared_before_fork,
     system_allocator_for_arrow,
 )
 from megacluster.engine.simulate import event_log, prepare
@@ -100,10 +101,8 @@ def simulate_uncertain(
             out[i] = _kept(log, i, _sampled_one(samples[i], children[i], i, log.spool, loop))
             if on_replica is not None:
                 on_replica()
-    else:  # the representative replica here first (engine/replicas.py, ``_run_pool``), the others forked
-        out[0] = _kept(log, 0, _sampled_one(samples[0], children[0], 0, log.spool, loop))
-        if on_replica is not None:
-            on_replica()
+    else:  # the others forked, then the representative replica here (engine/replicas.py, ``_run_pool``)
+        shared_before_fork(median)
         with (
             frozen_for_fork(),
             ProcessPoolExecutor(
@@ -118,6 +117,9 @@ def simulate_uncertain(
                 out[futures[future]] = _kept(log, futures[future], future.result())
                 if on_replica is not None:
                     on_replica()
+        out[0] = _kept(log, 0, _sampled_one(samples[0], children[0], 0, log.spool, loop))
+        if on_replica is not None:
+            on_replica()
     done = [o for o in out if o is not None]
     first = done[0][1]
     if first is None or len(done) != replicas:  # pragma: no cover - every slot is filled above
