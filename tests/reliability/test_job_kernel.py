@@ -289,7 +289,7 @@ def test_the_heaps_pop_in_time_then_sequence_order_as_heapq_does() -> None:
 
 def test_books_that_outgrow_their_first_size_are_run_again(monkeypatch: pytest.MonkeyPatch) -> None:
     make, seed = CASES["powered_shrink"]
-    monkeypatch.setattr(glue, "first_capacities", lambda events: (3, 2, 5, 1))
+    monkeypatch.setattr(glue, "first_capacities", lambda events, steps=0: (3, 2, 5, 1))
     assert_both_equal(make(), seed)
 
 

@@ -197,15 +197,18 @@ def _names(codes: NDArray[np.int64], names: NDArray[np.object_]) -> NDArray[np.o
     return names[codes] if codes.size else np.empty(0, dtype=object)
 
 
-def first_capacities(events: int) -> tuple[int, int, int, int]:
-    """Rows the books get at first for a run of ``events`` drawn events: event log, restarts, commits,
-    layout changes (a run that books more runs again with the exact sizes). [-]"""
-    return 2 * events + 256, events + 256, 4 * events + 4096, 2 * events + 256
+def first_capacities(events: int, steps: int = 0) -> tuple[int, int, int, int]:
+    """Rows the books get at first for a run of ``events`` drawn events on ``steps`` steps: event log,
+    restarts, commits, layout changes (a run that books more runs again with the exact sizes). Commits are
+    checkpoints, which a run with few failures writes the more of: at least one a step (the uncertain
+    flagship's replicas commit 13,000-54,000 times in 86,400 steps; ``4 x events + 4,096`` alone was outgrown
+    by 4 of 20, whose loop then ran twice; a row is 16 bytes). [-]"""
+    return 2 * events + 256, events + 256, max(4 * events + 4096, steps), 2 * events + 256
 
 
 def run_compiled(m: JobMachine) -> JobResult:
     """``m.run()`` on the compiled loop: the same result to the last bit. [-]"""
-    caps = first_capacities(len(m.draws.cand_t) + len(m.draws.planned_t) + len(m.draws.site_t))
+    caps = first_capacities(len(m.draws.cand_t) + len(m.draws.planned_t) + len(m.draws.site_t), m.n)
     args = _pack(m, caps)
     k.run(*args)
     i = args[1]
