@@ -48,3 +48,23 @@ def test_the_compiled_loop_counts_only_for_long_runs() -> None:
     fixed = budget.BASE_BYTES + budget.COMPILED_LOOP_BYTES
     assert long.steps >= budget.COMPILED_MIN_STEPS > short.steps
     assert long.memory_bytes > fixed and short.memory_bytes < fixed
+
+
+def test_a_spool_larger_than_the_temporary_folders_room_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of several replicas spool every replica's events and FLOP curve to TMPDIR: a run whose spool
+    would not fit is refused before it starts, naming the folder, the estimate and the free space."""
+    from megacluster.errors import InputError
+
+    sc = load_scenario("colossus-2024")
+    one, many = budget.estimate_work(sc, 1), budget.estimate_work(sc, 1_000)
+    assert one.disk_bytes == 0.0  # one replica spools nothing
+    per_replica = one.events_per_replica * budget.SPOOL_EVENT_BYTES + one.steps * budget.SPOOL_STEP_BYTES
+    assert many.disk_bytes == pytest.approx(1_000 * per_replica)
+    huge = dict.fromkeys(("max_memory_bytes", "max_seconds"), 1e30)
+    monkeypatch.setattr(budget, "temp_free_bytes", lambda: many.disk_bytes / budget.DISK_SHARE * 1.01)
+    budget.check_work(many, **huge)  # fits
+    monkeypatch.setattr(
+        budget, "temp_free_bytes", lambda: many.disk_bytes
+    )  # fits, but not with room to spare
+    with pytest.raises(InputError, match=r"TMPDIR.*would spool ~4\.\d GiB .* which has 4\.\d GiB free"):
+        budget.check_work(many, **huge)

@@ -54,6 +54,16 @@ EVENT_BYTES = 1_600.0
 """Memory per expected job event (failure candidate, its cause, repair time, the event-log row). [B]
 [D] traced peak growth per event row with a raised failure rate (~1,150 B), rounded up."""
 
+SPOOL_EVENT_BYTES = 160.0
+"""Disk per event row a replica spools while the run lasts (uncompressed Arrow, results/eventlog.py). [B]
+[D] 3.64 MB for ~23,600 rows a flagship replica (8 replicas' spool measured), rounded up."""
+
+SPOOL_STEP_BYTES = 8.0
+"""Disk per step a replica spools: its cumulative FLOP curve, one float64 a step. [B]"""
+
+DISK_SHARE = 0.9
+"""Share of the temporary folder's free space a run's spool may take. [-] [A] room for everything else."""
+
 STEP_SECONDS = 20e-6
 """CPU time per time step and replica (plant arrays and the dispatch loop). [s]
 [D] ~15-17 us measured by benchmarks/bench_budget.py before the dispatch loop was compiled (flagship, 1M-GPU
@@ -104,6 +114,8 @@ class WorkEstimate:
     """CPU time on one core. [s]"""
     runs_label: str = "replicas"
     """What the repeated runs are, for messages. [-]"""
+    disk_bytes: float = 0.0
+    """Spooled to the temporary folder while the run lasts (the replicas' events and FLOP curves). [B]"""
 
     def describe(self) -> str:
         """One line with the drivers of the estimate."""
@@ -201,7 +213,17 @@ def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstima
     per_event = COMPILED_EVENT_SECONDS if compiled_job else EVENT_SECONDS
     seconds = SETUP_SECONDS + (JOB_LOOP_SECONDS if compiled_job else 0.0)
     seconds += reps * (steps * STEP_SECONDS + events * per_event)
-    return WorkEstimate(steps, reps, events, memory, seconds)
+    spooled = reps > 1 and scenario.training is not None  # runs of several replicas spool a job's log
+    disk = reps * (events * SPOOL_EVENT_BYTES + steps * SPOOL_STEP_BYTES) if spooled else 0.0
+    return WorkEstimate(steps, reps, events, memory, seconds, disk_bytes=disk)
+
+
+def temp_free_bytes() -> float:
+    """Free space in the temporary folder the replicas' spool goes to (``TMPDIR``). [B]"""
+    import shutil
+    import tempfile
+
+    return float(shutil.disk_usage(tempfile.gettempdir()).free)
 
 
 def estimate_plant_runs(scenario: Scenario, runs: int) -> WorkEstimate:
@@ -272,3 +294,15 @@ def check_work(
             f"{what} would need {estimate.describe()}, over the time limit of {fmt_seconds(time_limit)}; use "
             "a longer step, a shorter horizon or fewer replicas (or raise --max-time knowingly)",
         )
+    if estimate.disk_bytes > 0:
+        free = temp_free_bytes()
+        if estimate.disk_bytes > DISK_SHARE * free:
+            import tempfile
+
+            spool, room, folder = fmt_bytes(estimate.disk_bytes), fmt_bytes(free), tempfile.gettempdir()
+            raise InputError(
+                None,
+                "TMPDIR",
+                f"{what} would spool ~{spool} of replicas' events and FLOP curves to {folder}, which has "
+                f"{room} free; use fewer replicas or point TMPDIR at a folder with more room",
+            )
