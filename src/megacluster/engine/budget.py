@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,9 +222,6 @@ def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstima
 
 def temp_free_bytes() -> float:
     """Free space in the temporary folder the replicas' spool goes to (``TMPDIR``). [B]"""
-    import shutil
-    import tempfile
-
     return float(shutil.disk_usage(tempfile.gettempdir()).free)
 
 
@@ -297,8 +296,6 @@ def check_work(
     if estimate.disk_bytes > 0:
         free = temp_free_bytes()
         if estimate.disk_bytes > DISK_SHARE * free:
-            import tempfile
-
             spool, room, folder = fmt_bytes(estimate.disk_bytes), fmt_bytes(free), tempfile.gettempdir()
             raise InputError(
                 None,

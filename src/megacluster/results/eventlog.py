@@ -112,9 +112,6 @@ class SpooledCurve:
     size: int
     """Steps. [-]"""
 
-    def __len__(self) -> int:
-        return self.size
-
     def __getitem__(self, steps: slice) -> npt.NDArray[np.float64]:
         """The curve over a slice of steps (a plain step slice: start and stop, no stride). [FLOP]"""
         start, stop, stride = steps.indices(self.size)
@@ -125,10 +122,6 @@ class SpooledCurve:
         if values.size != count:
             raise OSError(f"{self.path}: {values.size} of {count} steps could be read")
         return values.astype(np.float64, copy=False)
-
-    def whole(self) -> npt.NDArray[np.float64]:
-        """The whole curve. [FLOP]"""
-        return self[0 : self.size]
 
 
 def spool_curve(spool: Spool, replica: int, curve: npt.NDArray[np.float64]) -> SpooledCurve:
