@@ -12,7 +12,7 @@ from megacluster.performance.estimator import estimate, resolve
 from megacluster.performance.params import hardware
 from megacluster.performance.plan import degree_combos, plan, rank, search_space
 from megacluster.performance.spec import Geometry, TrainingSpec
-from megacluster.performance.step_time import evaluate
+from megacluster.performance.step_time import evaluate, fits_in_memory
 from performance.geometry_args import shape_of
 
 
@@ -288,3 +288,17 @@ def test_fastest_by_chunks_is_the_fastest_fit_with_the_least_memory_among_ties(
         assert plan_module.fastest(g, hw, space, "bf16").tolist() == [want]
     none_fit = space.take(np.flatnonzero(out["fits"] == 0)[:5])
     assert plan_module.fastest(g, hw, none_fit, "bf16").size == 0
+
+
+def test_the_memory_test_before_evaluation_agrees_with_evaluates_fits(small_spec: TrainingSpec) -> None:
+    # `fastest` evaluates only the layouts that `fits_in_memory` keeps: it agrees with `evaluate` row by row
+    # (a 13B model on 16 GPUs: without enough sharding its weights and optimizer states do not fit)
+    big = small_spec.model_copy(
+        update={"params_b": 13.0, "layers": 40, "hidden": 5120, "heads": 40, "ffn_hidden": 20480}
+    )
+    g, hw = resolve(big)
+    space = search_space(g, hw, 16, 64)
+    out = evaluate(g, hw, space, "bf16")
+    fit = fits_in_memory(g, hw, space, "bf16")
+    assert 0 < fit.sum() < len(space)  # both kinds present
+    np.testing.assert_array_equal(fit, out["fits"] > 0)

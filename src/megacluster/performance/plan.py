@@ -14,7 +14,7 @@ from megacluster.performance.layout import FloatArray, Layout
 from megacluster.performance.overlay import Overlay
 from megacluster.performance.params import Hardware
 from megacluster.performance.spec import Geometry, TrainingSpec, check_spec
-from megacluster.performance.step_time import CHUNK, evaluate
+from megacluster.performance.step_time import CHUNK, evaluate, fits_in_memory
 from megacluster.units import GIB
 
 MAX_TP = 64
@@ -137,17 +137,26 @@ def fastest(g: Geometry, hw: Hardware, space: Layout, precision: str) -> NDArray
     """Index of the fastest layout of ``space`` that fits (empty if none); among layouts of the same step
     time, the one that needs the least memory per GPU (the most headroom), then the first. Evaluated one
     chunk at a time so that only a chunk's outputs are held: the engine's search space has ~10^5-10^6
-    layouts, whose outputs held whole peaked at ~0.5 GB. [-]"""
+    layouts, whose outputs held whole peaked at ~0.5 GB. Only the layouts that fit are evaluated (the memory
+    model alone says which): 54 % of the flagship's 954,240 layouts, a search ~25 % shorter. [-]"""
+    fit = np.concatenate(
+        [
+            i + np.flatnonzero(fits_in_memory(g, hw, space.take(slice(i, i + CHUNK)), precision))
+            for i in range(0, len(space), CHUNK)
+        ]
+        or [np.zeros(0, dtype=np.intp)]
+    )
     best: tuple[float, float, int] = (np.inf, np.inf, -1)
-    for i in range(0, len(space), CHUNK):
-        part = evaluate(g, hw, space.take(slice(i, i + CHUNK)), precision)
-        step = np.where(part["fits"] > 0, part["step_time_s"], np.inf)
-        low = float(step.min(initial=np.inf))
-        if not np.isfinite(low) or low > best[0]:
+    for i in range(0, fit.size, CHUNK):
+        index = fit[i : i + CHUNK]
+        part = evaluate(g, hw, space.take(index), precision)
+        step = part["step_time_s"]
+        low = float(step.min())
+        if low > best[0]:
             continue
         tied = np.flatnonzero(step == low)
         j = int(tied[np.argmin(part["memory_bytes"][tied])])
-        best = min(best, (low, float(part["memory_bytes"][j]), i + j))
+        best = min(best, (low, float(part["memory_bytes"][j]), int(index[j])))
     return np.array([best[2]] if best[2] >= 0 else [], dtype=np.intp)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from megacluster.catalog import shapes
 from megacluster.performance.comms import local_members, overlap_exposed, p2p_time, ring_time
@@ -102,6 +103,17 @@ class _Layer:
     kernels: FloatArray  # kernels launched in the forward [1]
     dynamic: FloatArray  # of which cannot be captured in a CUDA graph (MoE experts, dispatch) [1]
     synced: bool  # the forward waits on the host for its token counts (dropless MoE)
+
+
+def usable_memory_bytes(hw: Hardware) -> float:
+    """Memory a layout may fill on one GPU: the HBM less what the runtime keeps (``fits`` below). [B]"""
+    return hw.hbm_bytes * hw.usable_fraction
+
+
+def fits_in_memory(g: Geometry, hw: Hardware, lay: Layout, precision: str = "bf16") -> NDArray[np.bool_]:
+    """Whether each layout fits in one GPU's usable memory: ``evaluate``'s ``fits``, from the memory model
+    alone (a fraction of ``evaluate``'s cost). [-]"""
+    return memory_per_gpu(g, lay, precision)["total"] <= usable_memory_bytes(hw)
 
 
 def evaluate(
@@ -369,7 +381,7 @@ def _outputs(
     model_flop = model_flop_per_step(g, lay.gb)
     hw_flop = hardware_flop_per_step(g, lay.gb, lay.recompute)
     mem = memory_per_gpu(g, lay, ex.precision)
-    usable = hw.hbm_bytes * hw.usable_fraction
+    usable = usable_memory_bytes(hw)
     return {
         "step_time_s": step,
         "tokens_per_s": lay.gb * g.seq / step,
