@@ -71,6 +71,13 @@ def test_every_chart_is_embedded_with_data(results_one: Results) -> None:
         assert any(_trace_points(t, n_time) > 0 for t in fig["data"]), f"{cid} has no data"
 
 
+def test_every_figure_has_the_white_template(results_one: Results) -> None:
+    figures = embedded_figures(render_report(results_one))
+    assert figures
+    for cid, fig in figures.items():
+        assert fig["layout"]["template"]["layout"]["plot_bgcolor"] == "white", cid
+
+
 def test_self_contained(results_one: Results) -> None:
     html = render_report(results_one)
     assert external_references(html) == []
