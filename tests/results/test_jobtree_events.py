@@ -4,6 +4,7 @@ replaced, to the value, dtype and row order, on the pinned and random jobs of th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from megacluster.reliability import JobLoop, run_job
 from megacluster.reliability.jobdata import JobResult
 from megacluster.reliability.kinds import EventKind
 from megacluster.reliability.restart import PART_NAMES
-from megacluster.results.jobtree import job_event_frame
+from megacluster.results.jobtree import job_event_columns, job_event_frame
 from reliability.test_job_kernel import random_job
 from reliability.test_job_loop_identical import CASES
 
@@ -85,3 +86,39 @@ def test_replicas_whose_times_have_other_resolutions_share_events_parquet(tmp_pa
     times = pq.read_table(tmp_path / "events.parquet").column("time").to_pylist()
     assert [t.value for t in pd.to_datetime(times)][-1] == pd.Timestamp("2024-07-01T01:00:00.123456789").value
     log.close()
+
+
+
+def _spooled_both_ways(columns: dict[str, Any], tmp_path: Path) -> None:
+    """A replica's spool part and kept rows from its arrays (``EventColumns``) equal those from its frame."""
+    import pyarrow.feather as feather
+
+    from megacluster.results.assemble import ReplicaDigest
+    from megacluster.results.eventlog import EventColumns, Spool, spooled
+
+    origin = pd.Timestamp("2024-07-01 05:00", tz="UTC")
+    frame_way, arrays_way = Spool(tmp_path / "frame", origin), Spool(tmp_path / "arrays", origin)
+    for spool in (frame_way, arrays_way):
+        spool.folder.mkdir()
+    events = EventColumns(columns)
+    a, rows_a = spooled(frame_way, 3, ReplicaDigest(tree={}, cumulative_flop=None, events=events.frame()))
+    b, rows_b = spooled(arrays_way, 3, ReplicaDigest(tree={}, cumulative_flop=None, events=events))
+    assert rows_a == rows_b == len(events)
+    table_a, table_b = feather.read_table(frame_way.part(3)), feather.read_table(arrays_way.part(3))
+    assert table_b.schema.equals(table_a.schema.remove_metadata(), check_metadata=True)
+    assert table_b.equals(table_a.replace_schema_metadata(None))
+    pd.testing.assert_frame_equal(b.events, a.events, check_exact=True)  # the finish row: index, dtypes too
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_replicas_events_spool_alike_from_arrays_and_from_its_frame(case: str, tmp_path: Path) -> None:
+    build, seed = CASES[case]
+    _spooled_both_ways(job_event_columns(run_job(build(), np.random.default_rng(seed))), tmp_path)
+
+
+def test_a_log_without_a_finish_row_spools_alike_both_ways(tmp_path: Path) -> None:
+    build, seed = CASES["finishes"]
+    columns = job_event_columns(run_job(build(), np.random.default_rng(seed)))
+    unfinished = columns["kind"] != EventKind.FINISH.value
+    assert 0 < unfinished.sum() < len(unfinished)
+    _spooled_both_ways({k: v[unfinished] for k, v in columns.items()}, tmp_path)

@@ -17,8 +17,8 @@ from megacluster.performance.layout import ParallelLayout
 from megacluster.power.totals import plant_totals
 from megacluster.reliability.restart import PART_NAMES
 from megacluster.results.costs import tco_tree
-from megacluster.results.eventlog import EventLog, SpooledCurve, framed
-from megacluster.results.jobtree import job_event_frame, job_extras
+from megacluster.results.eventlog import EventColumns, EventLog, SpooledCurve, event_frame, framed
+from megacluster.results.jobtree import job_event_columns, job_extras
 from megacluster.results.replica import ReplicaRun
 from megacluster.results.story import power_story_lines
 from megacluster.results.summary import Summary
@@ -186,7 +186,7 @@ def _events(digests: Sequence[ReplicaDigest], grid: TimeGrid, utc_offset_h: floa
     origin = utc_times([pd.Timestamp(grid.start)], utc_offset_h)[0]
     for i, digest in enumerate(digests):
         if digest.events is not None:
-            frames.append(framed(digest.events, i, origin))
+            frames.append(framed(event_frame(digest.events), i, origin))
     if not frames:
         return pd.DataFrame(
             {
@@ -237,8 +237,9 @@ class ReplicaDigest:
     cumulative_flop: npt.NDArray[np.float64] | SpooledCurve | None
     """The job's cumulative FLOP at each step, for the P10/P50/P90 bands: in memory, or in the run's event
     spool once the digest is spooled (None without a job). [FLOP]"""
-    events: pd.DataFrame | None
-    """The job's interruptions (None without a job)."""
+    events: pd.DataFrame | EventColumns | None
+    """The job's interruptions (None without a job): as arrays until the digest is spooled, then a frame
+    (``eventlog.spooled``). [-]"""
 
 
 def digest_replica(run: ReplicaRun, scenario: Scenario, grid: TimeGrid) -> ReplicaDigest:
@@ -251,7 +252,7 @@ def digest_replica(run: ReplicaRun, scenario: Scenario, grid: TimeGrid) -> Repli
     if run.job is None:
         return ReplicaDigest(tree=tree, cumulative_flop=None, events=None)
     flop = np.asarray(run.job.cumulative_flop, dtype=np.float64)
-    return ReplicaDigest(tree=tree, cumulative_flop=flop, events=job_event_frame(run.job))
+    return ReplicaDigest(tree=tree, cumulative_flop=flop, events=EventColumns(job_event_columns(run.job)))
 
 
 def assemble(
