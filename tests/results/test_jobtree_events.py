@@ -88,7 +88,6 @@ def test_replicas_whose_times_have_other_resolutions_share_events_parquet(tmp_pa
     log.close()
 
 
-
 def _spooled_both_ways(columns: dict[str, Any], tmp_path: Path) -> None:
     """A replica's spool part and kept rows from its arrays (``EventColumns``) equal those from its frame."""
     import pyarrow.feather as feather
