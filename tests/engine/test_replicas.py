@@ -16,6 +16,7 @@ from megacluster.engine.simulate import prepare, simulate
 from megacluster.errors import InputError
 from megacluster.reliability.job import JobLoop
 from megacluster.results.assemble import Results
+from megacluster.results.eventlog import PLAIN_COLUMNS
 from megacluster.scenario.load import load_scenario
 
 REPLICAS = 4
@@ -171,6 +172,11 @@ def test_events_parquet_from_the_spool_holds_every_replicas_rows(serial: Results
     pd.testing.assert_frame_equal(table.to_pandas(), serial.all_events())
     assert table.schema.field("work_lost_s").metadata[b"unit"] == b"s"
     assert table.schema.metadata[b"scenario"] == serial.summary.scenario.encode()
+    # the columns of nearly all distinct values are written plain, the others dictionary-encoded
+    group = pq.ParquetFile(tmp_path / "events.parquet").metadata.row_group(0)
+    encodings = {group.column(i).path_in_schema: group.column(i).encodings for i in range(group.num_columns)}
+    assert all("RLE_DICTIONARY" not in encodings[name] for name in PLAIN_COLUMNS)
+    assert "RLE_DICTIONARY" in encodings["kind"] and "RLE_DICTIONARY" in encodings["restart_s"]
 
 
 def test_events_parquet_in_several_row_groups_holds_the_same_rows(

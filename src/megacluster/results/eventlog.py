@@ -40,6 +40,10 @@ ROW_GROUP_ROWS = 100_000
 """Rows of events.parquet's row groups, about (whole replicas are gathered until they reach it): with a row
 group per flagship replica (~26,000 rows) writing the outputs of 100 replicas took ~1.9 s, with ~100,000-row
 groups ~1.4 s (the writer's fixed cost per group); a reader holds one group at a time (~10 MB). [-]"""
+PLAIN_COLUMNS = ("time", "time_s", "work_lost_s")
+"""Columns of events.parquet written without dictionary encoding: nearly every value is distinct (1.7 million
+times and 0.5 million losses in 100 flagship replicas' 2.6 million rows), so a dictionary only costs the
+writer until it gives up on it. Without it: 0.84 -> 0.69 s to encode those rows, 54 -> 45 MB. [-]"""
 _PART = re.compile(r"replica-\d{6}\.(arrow|parquet)|curve-\d{6}\.f8")
 """A spooled file's name, the only files a spool folder holds: a replica's events, its FLOP curve (Parquet:
 the parts of earlier versions, removed with their stale folders). [-]"""
@@ -263,7 +267,9 @@ class EventLog:
             for i in sorted(self._parts):
                 table = to_table(feather.read_table(self._parts[i]))
                 if writer is None:
-                    writer = pq.ParquetWriter(path, _nanosecond_times(table.schema))
+                    schema = _nanosecond_times(table.schema)
+                    coded = [name for name in schema.names if name not in PLAIN_COLUMNS]
+                    writer = pq.ParquetWriter(path, schema, use_dictionary=coded)
                 batch.append(table.cast(writer.schema))
                 rows += table.num_rows
                 if rows >= ROW_GROUP_ROWS:
