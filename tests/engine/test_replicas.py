@@ -200,7 +200,7 @@ def test_a_failed_events_copy_fails_the_write(
     from megacluster.results.eventlog import EventLog
     from megacluster.results.writers import write_run_files
 
-    def broken(self: EventLog, path: Path, to_table: object) -> None:
+    def broken(self: EventLog, path: Path, to_table: object, key: object = None) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(EventLog, "write", broken)
@@ -223,6 +223,7 @@ def test_stale_spools_of_dead_runs_are_removed_and_nothing_else(tmp_path: Path) 
     (stale / "replica-000000.arrow").write_bytes(b"x")
     (stale / "replica-000001.parquet").write_bytes(b"x")  # a part of an earlier version's spool
     (stale / "curve-000000.f8").write_bytes(b"x")
+    (stale / "events-prepared.parquet").write_bytes(b"x")  # the log written ahead, cut short
     users = tmp_path / f"{SPOOL_PREFIX}{pid}-mine"  # the same name pattern with a user's file in it
     users.mkdir()
     (users / "notes.txt").write_text("keep me")

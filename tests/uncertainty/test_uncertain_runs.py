@@ -95,3 +95,26 @@ def test_bad_distribution_exits_2_and_writes_nothing(tmp_path: Path, bad: str) -
     assert out.code == 2
     assert len(out.stderr.strip().splitlines()) == 1 and "training.target_flop" in out.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_sampled_run_writes_its_events_file_ahead_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from megacluster.results.eventlog import EventLog
+    from megacluster.results.writers import write_run_files
+
+    s = scenario_from_dict(small_data(), "t.toml")
+    ahead = simulate(s, replicas=4, workers=2, swings=False, events_ahead=True)
+    end = simulate(s, replicas=4, workers=2, swings=False)
+    written: list[Path] = []
+    original = EventLog._write
+    monkeypatch.setattr(
+        EventLog, "_write", lambda log, path, f: (written.append(path), original(log, path, f))
+    )
+    for name, results in (("ahead", ahead), ("end", end)):
+        (tmp_path / name).mkdir()
+        write_run_files(results, tmp_path / name)
+    assert written == [tmp_path / "end" / "events.parquet"]  # the run's own file was written ahead
+    assert (tmp_path / "ahead" / "events.parquet").read_bytes() == (
+        tmp_path / "end" / "events.parquet"
+    ).read_bytes()

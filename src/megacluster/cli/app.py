@@ -111,7 +111,7 @@ def run(
         n = scenario_model.simulation.replicas
         with Progress(n, f"simulating {scenario_model.name}") as bar:
             try:
-                results = simulate(scenario_model, on_replica=bar.advance)
+                results = simulate(scenario_model, on_replica=bar.advance, events_ahead=True)
             except InputError as exc:
                 raise with_file(exc, scenario) from None
             bar.describe("writing the outputs")

@@ -24,6 +24,7 @@ from megacluster.reliability.job import JobLoop, run_job
 from megacluster.results.assemble import JobSetup, Results, assemble, assemble_digests, utc_times
 from megacluster.results.eventlog import EventLog
 from megacluster.results.replica import ReplicaRun
+from megacluster.results.writers import prepare_events_file
 from megacluster.scenario.schema import Scenario
 from megacluster.units import TimeGrid
 
@@ -145,13 +146,16 @@ def simulate(
     on_replica: Callable[[], None] | None = None,
     swings: bool = True,
     workers: int | None = None,
+    events_ahead: bool = False,
 ) -> Results:
     """Simulate a scenario: every replica from one seed; the same seed gives the same results.
 
     ``on_replica`` is called after each replica (a progress bar's hook; it cannot change the results);
     ``swings=False`` leaves out the sub-second power swings (~0.5-1 s a run; sweeps skip them);
     ``workers`` local processes run the replicas (None: the local cores from 4 replicas on, see
-    engine/replicas.py; the results do not depend on it).
+    engine/replicas.py; the results do not depend on it); ``events_ahead``: a run of several replicas starts
+    writing events.parquet as soon as every replica's events are in, for ``write_run_files`` to move into
+    place (``EventLog.prepare``: for a caller that writes the outputs).
     With uncertain fields (``scenario.uncertain``) and several replicas, each replica samples them (a Latin
     hypercube); one replica runs their medians, the ``--fixed`` run.
     """
@@ -161,10 +165,18 @@ def simulate(
         from megacluster.engine.uncertain import simulate_uncertain
 
         return simulate_uncertain(
-            scenario, seed, replicas, on_replica=on_replica, swings=swings, workers=workers
+            scenario,
+            seed,
+            replicas,
+            on_replica=on_replica,
+            swings=swings,
+            workers=workers,
+            events_ahead=events_ahead,
         )
     prepared = prepare(scenario)
     log = event_log(scenario, prepared.grid) if replicas > 1 else None
     done = run_replicas(prepared, seed, replicas, workers=workers, on_replica=on_replica, log=log)
+    if events_ahead and log is not None:
+        prepare_events_file(log, scenario, seed)
     results = assemble_digests(scenario, prepared.grid, done.first, done.digests, seed, prepared.job, log)
     return with_swings(results, scenario, prepared.grid, prepared.perf, [done.first]) if swings else results

@@ -27,6 +27,7 @@ from megacluster.results.assemble import ReplicaDigest, Results, assemble_digest
 from megacluster.results.eventlog import EventLog, Spool, spooled
 from megacluster.results.replica import ReplicaRun
 from megacluster.results.uncertainty import FinishDriver, SampledAssumption, UncertaintySummary
+from megacluster.results.writers import prepare_events_file
 from megacluster.scenario.distributions import sample_matrix, with_values
 from megacluster.scenario.schema import Scenario
 from megacluster.uncertainty.sampling import rank_drivers
@@ -80,10 +81,12 @@ def simulate_uncertain(
     on_replica: Callable[[], None] | None = None,
     swings: bool = True,
     workers: int | None = None,
+    events_ahead: bool = False,
 ) -> Results:
     """Every replica with its own sample of the uncertain fields (all validated before any replica runs) and
     its own failure history (the same generators as a fixed run); the figures are medians and P10/P90
-    across replicas; the first replica's arrays are the time series. [-]"""
+    across replicas; the first replica's arrays are the time series. ``events_ahead``: as ``simulate``'s.
+    [-]"""
     rows, numeric = sample_matrix(scenario, replicas, seed)
     fields = [u.field for u in scenario.uncertain]
     samples = [with_values(scenario, fields, row) for row in rows]  # every sample validated first
@@ -120,6 +123,8 @@ def simulate_uncertain(
         out[0] = _kept(log, 0, _sampled_one(samples[0], children[0], 0, log.spool, loop))
         if on_replica is not None:
             on_replica()
+    if events_ahead:  # every replica's events are in: events.parquet is written while the run is assembled
+        prepare_events_file(log, scenario, seed)
     done = [o for o in out if o is not None]
     first = done[0][1]
     if first is None or len(done) != replicas:  # pragma: no cover - every slot is filled above

@@ -255,6 +255,11 @@ def digest_replica(run: ReplicaRun, scenario: Scenario, grid: TimeGrid) -> Repli
     return ReplicaDigest(tree=tree, cumulative_flop=flop, events=EventColumns(job_event_columns(run.job)))
 
 
+def scenario_sha256(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario as written to scenario.toml (hex). [-]"""
+    return hashlib.sha256(scenario_to_toml(scenario).encode("utf-8")).hexdigest()
+
+
 def assemble(
     scenario: Scenario,
     grid: TimeGrid,
@@ -290,7 +295,7 @@ def assemble_digests(
     tree.update(
         megacluster_version=__version__,
         scenario=scenario.name,
-        scenario_sha256=hashlib.sha256(scenario_to_toml(scenario).encode("utf-8")).hexdigest(),
+        scenario_sha256=scenario_sha256(scenario),
         seed=seed,
         replicas=len(digests),
         horizon_days=grid.horizon_s / SECONDS_PER_DAY,

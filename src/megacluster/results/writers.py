@@ -10,10 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from megacluster.results.assemble import Results
+from megacluster._version import __version__
+from megacluster.results.assemble import Results, scenario_sha256
 from megacluster.results.columns import EVENTS_COLUMNS, TIMESERIES_COLUMNS, arrow_table, with_metadata
+from megacluster.results.eventlog import EventLog
 from megacluster.results.outdir import FILE_MODE
+from megacluster.results.summary import SCHEMA_VERSION, Summary
 from megacluster.scenario.load import scenario_to_toml
+from megacluster.scenario.schema import Scenario
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -61,13 +65,7 @@ def write_run_files(
     import pyarrow.parquet as pq
 
     (folder / "summary.json").write_text(summary_json(results), encoding="utf-8")
-    provenance = {
-        "megacluster_version": results.summary.megacluster_version,
-        "summary_schema_version": results.summary.schema_version,
-        "scenario": results.summary.scenario,
-        "scenario_sha256": results.summary.scenario_sha256,
-        "seed": str(results.summary.seed),
-    }
+    provenance = file_provenance(results.summary)
     # the events (every replica's: ~2.6 million rows for 100 flagship replicas) are copied on a thread while
     # this one writes the rest: Arrow reads, encodes and writes them without the interpreter's lock, so the
     # copy overlaps the report's charts (~1 s each for 100 flagship replicas; docs/replicas.md)
@@ -82,11 +80,48 @@ def write_run_files(
         events.result()
 
 
+def file_provenance(summary: Summary) -> dict[str, str]:
+    """What the Parquet files of a run carry in their metadata: the version, the scenario and its hash, the
+    seed. [-]"""
+    return {
+        "megacluster_version": summary.megacluster_version,
+        "summary_schema_version": summary.schema_version,
+        "scenario": summary.scenario,
+        "scenario_sha256": summary.scenario_sha256,
+        "seed": str(summary.seed),
+    }
+
+
+def expected_provenance(scenario: Scenario, seed: int) -> dict[str, str]:
+    """:func:`file_provenance` of the run of ``scenario`` from ``seed``, known before the run is assembled
+    (what its summary will say). [-]"""
+    return {
+        "megacluster_version": __version__,
+        "summary_schema_version": SCHEMA_VERSION,
+        "scenario": scenario.name,
+        "scenario_sha256": scenario_sha256(scenario),
+        "seed": str(seed),
+    }
+
+
+def _events_table(provenance: dict[str, str]) -> Callable[[Any], Any]:
+    """A replica's Arrow table of events as events.parquet holds it: units, meanings, provenance. [-]"""
+    return lambda table: with_metadata(table, EVENTS_COLUMNS, provenance)
+
+
+def prepare_events_file(log: EventLog, scenario: Scenario, seed: int) -> None:
+    """Start writing events.parquet from ``log`` (every replica's events are in) while the run is assembled:
+    :func:`write_run_files` then moves it into the output folder (``EventLog.prepare``). [-]"""
+    provenance = expected_provenance(scenario, seed)
+    log.prepare(_events_table(provenance), tuple(sorted(provenance.items())))
+
+
 def _write_events(results: Results, path: Path, provenance: dict[str, str]) -> None:
-    """events.parquet: the spooled log one replica at a time, or the events in memory. [-]"""
+    """events.parquet: the spooled log one replica at a time (or the file written ahead for this provenance),
+    or the events in memory. [-]"""
     import pyarrow.parquet as pq
 
     if results.event_log is not None:  # every replica's events, one replica at a time
-        results.event_log.write(path, lambda table: with_metadata(table, EVENTS_COLUMNS, provenance))
+        results.event_log.write(path, _events_table(provenance), tuple(sorted(provenance.items())))
     else:
         pq.write_table(arrow_table(results.events, EVENTS_COLUMNS, provenance), path)
