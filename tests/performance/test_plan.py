@@ -9,10 +9,11 @@ import pytest
 
 from megacluster.errors import InputError
 from megacluster.performance.estimator import estimate, resolve
+from megacluster.performance.memory import fits_in_memory
 from megacluster.performance.params import hardware
 from megacluster.performance.plan import degree_combos, plan, rank, search_space
 from megacluster.performance.spec import Geometry, TrainingSpec
-from megacluster.performance.step_time import evaluate, fits_in_memory
+from megacluster.performance.step_time import evaluate
 from performance.geometry_args import shape_of
 
 

@@ -11,9 +11,11 @@ dp / (ep x etp)).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from megacluster.catalog import shapes
 from megacluster.performance.layout import FloatArray, Layout
+from megacluster.performance.params import Hardware
 from megacluster.performance.spec import Geometry
 
 WEIGHT_BYTES = 2.0  # 16-bit working weights (also under fp8 compute, which keeps bf16 master copies)
@@ -210,3 +212,14 @@ def checkpoint_bytes_for(params: float) -> float:
 def checkpoint_bytes(g: Geometry) -> float:
     """Checkpoint size of a model shape. [B]"""
     return checkpoint_bytes_for(g.params())
+
+
+def usable_memory_bytes(hw: Hardware) -> float:
+    """Memory a layout may fill on one GPU: the HBM less what the runtime keeps. [B]"""
+    return hw.hbm_bytes * hw.usable_fraction
+
+
+def fits_in_memory(g: Geometry, hw: Hardware, lay: Layout, precision: str = "bf16") -> NDArray[np.bool_]:
+    """Whether each layout fits in one GPU's usable memory: ``step_time.evaluate``'s ``fits``, from the
+    memory model alone (a fraction of its cost). [-]"""
+    return memory_per_gpu(g, lay, precision)["total"] <= usable_memory_bytes(hw)

@@ -11,10 +11,11 @@ from numpy.typing import NDArray
 from megacluster.errors import InputError
 from megacluster.performance.estimator import Estimate, divisors, estimate_from_arrays, execution, resolve
 from megacluster.performance.layout import FloatArray, Layout
+from megacluster.performance.memory import fits_in_memory
 from megacluster.performance.overlay import Overlay
 from megacluster.performance.params import Hardware
 from megacluster.performance.spec import Geometry, TrainingSpec, check_spec
-from megacluster.performance.step_time import CHUNK, evaluate, fits_in_memory
+from megacluster.performance.step_time import CHUNK, evaluate
 from megacluster.units import GIB
 
 MAX_TP = 64

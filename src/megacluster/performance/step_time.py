@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from megacluster.catalog import shapes
 from megacluster.performance.comms import local_members, overlap_exposed, p2p_time, ring_time
@@ -31,7 +30,13 @@ from megacluster.performance.kernels import (
     gemm_time,
 )
 from megacluster.performance.layout import Execution, FloatArray, Fp8Recipe, Layout
-from megacluster.performance.memory import edge_layers, memory_per_gpu, params_per_gpu, stage_layers
+from megacluster.performance.memory import (
+    edge_layers,
+    memory_per_gpu,
+    params_per_gpu,
+    stage_layers,
+    usable_memory_bytes,
+)
 from megacluster.performance.moe import MOE_IMBALANCE, expert_overlap, moe_forward
 from megacluster.performance.params import Hardware
 from megacluster.performance.spec import Geometry
@@ -103,17 +108,6 @@ class _Layer:
     kernels: FloatArray  # kernels launched in the forward [1]
     dynamic: FloatArray  # of which cannot be captured in a CUDA graph (MoE experts, dispatch) [1]
     synced: bool  # the forward waits on the host for its token counts (dropless MoE)
-
-
-def usable_memory_bytes(hw: Hardware) -> float:
-    """Memory a layout may fill on one GPU: the HBM less what the runtime keeps (``fits`` below). [B]"""
-    return hw.hbm_bytes * hw.usable_fraction
-
-
-def fits_in_memory(g: Geometry, hw: Hardware, lay: Layout, precision: str = "bf16") -> NDArray[np.bool_]:
-    """Whether each layout fits in one GPU's usable memory: ``evaluate``'s ``fits``, from the memory model
-    alone (a fraction of ``evaluate``'s cost). [-]"""
-    return memory_per_gpu(g, lay, precision)["total"] <= usable_memory_bytes(hw)
 
 
 def evaluate(
