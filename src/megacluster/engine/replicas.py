@@ -18,7 +18,7 @@ import gc
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing.context import ForkContext, SpawnContext
 from typing import TYPE_CHECKING
@@ -68,6 +68,18 @@ def load_before_fork(steps: int, replicas: int = 1) -> None:
         load()
     if job_loop(replicas) is JobLoop.COMPILED:
         load_compiled()
+
+
+@contextlib.contextmanager
+def loading_before_fork(steps: int, replicas: int = 1) -> Iterator[None]:
+    """:func:`load_before_fork` on a thread of its own while the body runs (the caller's set-up: the layout
+    search), finished when the body ends and before any pool forks. Loading numba's cached code spends much of
+    its time in LLVM, outside the interpreter's lock: the flagship's set-up and loading took 1.14-1.25 s
+    together, 1.26-1.53 s one after the other (docs/replicas.md). [-]"""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="megacluster-load") as thread:
+        loaded = thread.submit(load_before_fork, steps, replicas)
+        yield
+        loaded.result()
 
 
 def shared_before_fork(prepared: PreparedRun) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from megacluster.engine.fleets import build_fleets
 from megacluster.engine.jobpower import failure_exposure, job_inputs
-from megacluster.engine.replicas import run_replicas
+from megacluster.engine.replicas import loading_before_fork, run_replicas
 from megacluster.engine.site import plant_site
 from megacluster.engine.swings import with_swings
 from megacluster.engine.training import JobThroughput, job_throughput
@@ -109,6 +109,12 @@ class PreparedRun:
         return with_swings(results, self.scenario, self.grid, self.perf, runs) if swings else results
 
 
+def steps(scenario: Scenario) -> int:
+    """Steps of the scenario's time grid (what :func:`prepare` builds). [-]"""
+    sim = scenario.simulation
+    return TimeGrid.build(sim.start, sim.horizon_days, sim.step).n
+
+
 def prepare(scenario: Scenario) -> PreparedRun:
     """The set-up shared by all replicas (the performance model's layout search is the costly part)."""
     sim = scenario.simulation
@@ -173,7 +179,8 @@ def simulate(
             workers=workers,
             events_ahead=events_ahead,
         )
-    prepared = prepare(scenario)
+    with loading_before_fork(steps(scenario), replicas):
+        prepared = prepare(scenario)
     log = event_log(scenario, prepared.grid) if replicas > 1 else None
     done = run_replicas(prepared, seed, replicas, workers=workers, on_replica=on_replica, log=log)
     if events_ahead and log is not None:

@@ -15,12 +15,12 @@ from megacluster.engine.replicas import (
     auto_workers,
     frozen_for_fork,
     job_loop,
-    load_before_fork,
+    loading_before_fork,
     pool_context,
     shared_before_fork,
     system_allocator_for_arrow,
 )
-from megacluster.engine.simulate import event_log, prepare
+from megacluster.engine.simulate import event_log, prepare, steps
 from megacluster.engine.swings import with_swings
 from megacluster.reliability.job import JobLoop
 from megacluster.results.assemble import ReplicaDigest, Results, assemble_digests, digest_replica
@@ -95,9 +95,9 @@ def simulate_uncertain(
     n_workers = auto_workers(replicas) if workers is None else max(1, min(workers, replicas))
     # the medians' set-up first: its layout search is cached (engine/training.py) for every sample that shares
     # the job's shape, and forked workers inherit the cache and the compiled dispatch loop
-    median = prepare(fixed(scenario))
+    with loading_before_fork(steps(scenario), replicas):
+        median = prepare(fixed(scenario))
     log = event_log(scenario, median.grid)
-    load_before_fork(median.grid.n, replicas)
     loop = job_loop(replicas)
     if n_workers == 1:
         for i in range(replicas):
