@@ -84,7 +84,7 @@ def test_a_failed_write_ahead_falls_back_to_writing_at_the_end(
     log.prepare(broken, key=("k",))
     log.write(tmp_path / "events.parquet", lambda table: table, key=("k",))
     assert pq.read_table(tmp_path / "events.parquet").num_rows == log.rows
-    with pytest.raises(RuntimeError, match="already"):  # once per log, and not again after use either
+    with pytest.raises(RuntimeError, match="already"):  # one file ahead at a time
         log.prepare(broken, key=("k",))
         log.prepare(broken, key=("k",))
     log.close()
