@@ -56,9 +56,11 @@ EVENT_BYTES = 1_600.0
 """Memory per expected job event (failure candidate, its cause, repair time, the event-log row). [B]
 [D] traced peak growth per event row with a raised failure rate (~1,150 B), rounded up."""
 
-SPOOL_EVENT_BYTES = 160.0
-"""Disk per event row a replica spools while the run lasts (uncompressed Arrow, results/eventlog.py). [B]
-[D] 3.64 MB for ~23,600 rows a flagship replica (8 replicas' spool measured), rounded up."""
+SPOOL_EVENT_BYTES = 180.0
+"""Disk per event row a replica spools while the run lasts (uncompressed Arrow, results/eventlog.py), and the
+events.parquet a run writes ahead into the spool (``EventLog.prepare``). [B]
+[D] 3.64 MB for ~23,600 rows a flagship replica (8 replicas' spool measured: 154 B a row), plus 45 MB of
+events.parquet for 2.63 million rows of 100 replicas (17 B a row), rounded up."""
 
 SPOOL_STEP_BYTES = 8.0
 """Disk per step a replica spools: its cumulative FLOP curve, one float64 a step. [B]"""
