@@ -4,6 +4,7 @@
     uv run python benchmarks/bench_replicas.py --replicas 20     # a quicker look
     uv run python benchmarks/bench_replicas.py --methods         # lean digests against every replica kept
     uv run python benchmarks/bench_replicas.py --start-methods   # pool start-up: fork, forkserver, spawn
+    uv run python benchmarks/bench_replicas.py --against a7eb46f # N replicas: this tree, then a revision
 
 Default: ``megacluster run colossus-2024 --replicas N`` as a user runs it (a fresh process writing its output
 folder, with the preset's uncertain assumptions sampled per replica), for 1 and N replicas, each
@@ -15,6 +16,11 @@ by side in this run: the plant's dispatch loop interpreted (``loop.run_steps``, 
 compiled (``kernel.py``), and the job's event loop (``run_job``) of this tree, interpreted (``JobMachine``)
 and compiled (``reliability/kernel.py``), against that of an earlier git revision (``--job-rev``, run from a
 ``git archive`` of it; its loop is the interpreted one before this tree's changes).
+
+``--against REV`` runs only the N-replica command, for this tree and for git revision REV in turn (REV's
+``src`` from ``git archive`` on ``PYTHONPATH``, its bytecode compiled and its compiled loops loaded once
+before the timed runs, ~1 min the first time): this machine's speed drifts by ~25 % over a day, so a speed-up
+is a ratio of runs made side by side.
 
 ``--methods`` runs each case in a fresh subprocess (its own peak memory), side by side:
 
@@ -118,8 +124,9 @@ def _start_case(method: str) -> dict[str, Any]:
     return {"method": method, "serial_s": serial_s, "pool_s": time.perf_counter() - t}
 
 
-def _command_case(replicas: int) -> dict[str, Any]:
-    """``megacluster run PRESET --replicas N`` in a fresh process, its output in a temporary folder."""
+def _command_case(replicas: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``megacluster run PRESET --replicas N`` in a fresh process (``env``: its environment), its output in a
+    temporary folder."""
     import shutil
     import tempfile
 
@@ -129,7 +136,7 @@ def _command_case(replicas: int) -> dict[str, Any]:
     try:
         program = os.path.join(os.path.dirname(sys.executable), "megacluster")  # the installed command
         exe = [program, "run", PRESET, "--replicas", str(replicas)]
-        run = measure([*exe, "--out", os.path.join(folder, "out")])
+        run = measure([*exe, "--out", os.path.join(folder, "out")], env=env)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if run.returncode != 0:
@@ -261,6 +268,47 @@ def _hot_loops(rev: str, repeats: int) -> dict[str, Any]:
     return {"dispatch": loops, "job_now": now, "job_before": before, "rev": rev}
 
 
+def _against(rev: str, replicas: int, repeats: int) -> None:
+    """The N-replica command for this tree and for revision ``rev``, alternated; their medians and ratio."""
+    import shutil
+    import tempfile
+
+    from rich.console import Console
+    from rich.table import Table
+
+    folder = tempfile.mkdtemp(prefix="megacluster-bench-")
+    try:
+        source = _source_of(rev, folder)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", source], check=True)
+        env = {**os.environ, "PYTHONPATH": source}
+        _command_case(4, env)  # compiles or loads ``rev``'s numba loops once, untimed
+        runs: dict[str, list[dict[str, Any]]] = {"this tree": [], rev: []}
+        for _ in range(repeats):  # alternated, so that a slow spell of the machine touches both
+            runs["this tree"].append(_command_case(replicas))
+            runs[rev].append(_command_case(replicas, env))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    medians = {name: _median_run(r) for name, r in runs.items()}
+    table = Table(title=f"megacluster run {PRESET} --replicas {replicas}, {repeats} runs each, alternated")
+    for col in ("code", "wall [s]", "wall, fastest - slowest [s]", "CPU [s]", "peak PSS, tree [MB]"):
+        table.add_column(col, justify="right")
+    for name, row in medians.items():
+        table.add_row(
+            name,
+            f"{row['wall_s']:.2f}",
+            f"{row['wall_range'][0]:.2f} - {row['wall_range'][1]:.2f}",
+            f"{row['cpu_s']:.1f}",
+            f"{row['peak_pss_mb']:.0f}",
+        )
+    console = Console(width=150)
+    console.print(table)
+    mine, theirs = medians["this tree"], medians[rev]
+    console.print(
+        f"this tree against {rev}: wall x{theirs['wall_s'] / mine['wall_s']:.2f} faster, "
+        f"peak memory x{mine['peak_pss_mb'] / theirs['peak_pss_mb']:.2f}"
+    )
+
+
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Several runs of one command: the median wall and CPU time, the highest memory peaks (a user's machine
     must hold the worst run), and the range of the wall times. [s, MB]"""
@@ -345,6 +393,7 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=100)
     parser.add_argument("--methods", action="store_true", help="lean digests against every replica kept")
     parser.add_argument("--job-rev", default="d89ec9d", help="revision whose job loop is the baseline")
+    parser.add_argument("--against", metavar="REV", help="only the N-replica command: this tree against REV")
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs of each command and of each hot loop (median / best)"
     )
@@ -358,6 +407,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.job_child:
         print(json.dumps(_job_child(args.job_child, args.repeats)))
+        return
+    if args.against:
+        _against(args.against, args.replicas, args.repeats)
         return
     if not (args.case or args.start or args.start_methods or args.methods):
         ones: list[dict[str, Any]] = []
