@@ -33,12 +33,13 @@ def test_the_compiled_job_loop_counts_from_its_replica_threshold() -> None:
     below, at = budget.estimate_work(sc, n - 1), budget.estimate_work(sc, n)
     events, steps = below.events_per_replica, below.steps
     assert below.seconds == pytest.approx(
-        budget.SETUP_SECONDS + (n - 1) * (steps * budget.STEP_SECONDS + events * budget.EVENT_SECONDS)
+        budget.SETUP_SECONDS
+        + (n - 1) * (steps * budget.COMPILED_STEP_SECONDS + events * budget.EVENT_SECONDS)
     )
     assert at.seconds == pytest.approx(
         budget.SETUP_SECONDS
         + budget.JOB_LOOP_SECONDS
-        + n * (steps * budget.STEP_SECONDS + events * budget.COMPILED_EVENT_SECONDS)
+        + n * (steps * budget.COMPILED_STEP_SECONDS + events * budget.COMPILED_EVENT_SECONDS)
     )
 
 

@@ -69,21 +69,28 @@ DISK_SHARE = 0.9
 """Share of the temporary folder's free space a run's spool may take. [-] [A] room for everything else."""
 
 STEP_SECONDS = 20e-6
-"""CPU time per time step and replica (plant arrays and the dispatch loop). [s]
-[D] ~15-17 us measured by benchmarks/bench_budget.py before the dispatch loop was compiled (flagship, 1M-GPU
-campus); kept: it errs high now that runs of 20,000 steps or more use the compiled loop (bench_budget's
-ratios of estimated to measured time: 1.35-2.7)."""
+"""CPU time per time step and replica on the interpreted dispatch loop (runs under ``COMPILED_MIN_STEPS``
+steps): the plant's arrays and the loop. [s]
+[D] ~15-17 us measured by benchmarks/bench_budget.py when every run used the interpreted loop (flagship,
+1M-GPU campus), rounded up."""
 
-EVENT_SECONDS = 20e-6
-"""CPU time per expected job event in the event loop and the replica's digest. [s]
-[D] the flagship's job loop takes ~0.40 s for 26,669 expected events (15 us each;
-benchmarks/bench_replicas.py), its digest and event log ~0.08 s more, rounded up."""
+COMPILED_STEP_SECONDS = 2e-6
+"""CPU time per time step and replica with the compiled dispatch loop (runs of ``COMPILED_MIN_STEPS`` steps
+or more): the plant, the job's per-step tables, the digest and the spooled curve. [s]
+[D] 1.3-1.5 us measured: the flagship's replicas (4 in one process, the compiled loops) at 86,400 steps took
+0.159 s with 26,669 expected events and 0.112 s with 860, at 172,800 steps 0.282 s with 9,463; rounded up."""
 
-COMPILED_EVENT_SECONDS = 8e-6
+EVENT_SECONDS = 30e-6
+"""CPU time per expected job event in the Python event loop (runs under ``JOB_COMPILED_MIN_REPLICAS``
+replicas) and the replica's digest. [s]
+[D] 18-28 us measured per expected event (one flagship replica at 5-minute steps: 0.61 s with 26,669; at
+1-minute steps over 120 days: 0.53 s with 9,463, the steps' share taken off), rounded up."""
+
+COMPILED_EVENT_SECONDS = 4e-6
 """CPU time per expected job event with the compiled event loop (runs of ``JOB_COMPILED_MIN_REPLICAS``
-replicas or more), the replica's digest included. [s]
-[D] the flagship's job takes ~0.09 s on the compiled loop for 26,669 expected events (3.4 us each;
-benchmarks/bench_reliability.py --inputs), its digest and event log ~0.06 s more (2.3 us), rounded up."""
+replicas or more), the replica's event table and spool part included. [s]
+[D] 1.8 us measured: the same steps with 26,669 and 860 expected events, 0.159 against 0.112 s a replica;
+rounded up."""
 
 JOB_LOOP_SECONDS = 1.5
 """CPU time of loading the job's compiled loop from numba's cache, once a run. [s] [D] 1.05-1.1 s measured
@@ -193,6 +200,12 @@ def workers_for(replicas: int) -> int:
     return max(1, min(usable_cores(), replicas))
 
 
+def step_seconds(steps: int) -> float:
+    """CPU time per step and replica of a run of ``steps`` steps: compiled dispatch from
+    ``COMPILED_MIN_STEPS`` on, else interpreted. [s]"""
+    return COMPILED_STEP_SECONDS if steps >= COMPILED_MIN_STEPS else STEP_SECONDS
+
+
 def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstimate:
     """Memory and time of ``simulate(scenario)`` from its size alone (milliseconds, no simulation).
 
@@ -216,7 +229,7 @@ def estimate_work(scenario: Scenario, replicas: int | None = None) -> WorkEstima
     )
     per_event = COMPILED_EVENT_SECONDS if compiled_job else EVENT_SECONDS
     seconds = SETUP_SECONDS + (JOB_LOOP_SECONDS if compiled_job else 0.0)
-    seconds += reps * (steps * STEP_SECONDS + events * per_event)
+    seconds += reps * (steps * step_seconds(steps) + events * per_event)
     spooled = reps > 1 and scenario.training is not None  # runs of several replicas spool a job's log
     disk = reps * (events * SPOOL_EVENT_BYTES + steps * SPOOL_STEP_BYTES) if spooled else 0.0
     return WorkEstimate(steps, reps, events, memory, seconds, disk_bytes=disk)
@@ -233,7 +246,7 @@ def estimate_plant_runs(scenario: Scenario, runs: int) -> WorkEstimate:
     sim = scenario.simulation
     steps = max(1, round(sim.horizon_days * 86400.0 / sim.step))
     memory = BASE_BYTES + steps * (STEP_BYTES + REPLICA_STEP_BYTES)
-    return WorkEstimate(steps, runs, 0.0, memory, runs * steps * STEP_SECONDS, "plant simulations")
+    return WorkEstimate(steps, runs, 0.0, memory, runs * steps * step_seconds(steps), "plant simulations")
 
 
 def machine_memory_bytes() -> float:
