@@ -230,6 +230,12 @@ class LayoutProfile:
         return self._marks
 
 
+def _flat_copy(name: str, code: str = "d") -> functools.cached_property[array[Any]]:
+    """A flat copy (``flat``, ``code`` 'd' or 'q') of the per-step array attribute ``name``, made when first
+    read and kept. [-]"""
+    return functools.cached_property(lambda self: flat(getattr(self, name), code))
+
+
 class Layouts:
     """The layouts a job can run, step by step, and their profiles (built on demand, the recent ones kept)."""
 
@@ -285,41 +291,18 @@ class Layouts:
 
     # flat copies of the per-step arrays the Python event loop reads one value at a time (see ``flat``), made
     # when it first reads them: the compiled loop reads the arrays (7 copies of 0.69 MB a flagship replica)
-    @functools.cached_property
-    def edges_l(self) -> array[Any]:
-        return flat(self.edges)
-
-    @functools.cached_property
-    def held_l(self) -> array[Any]:
-        return flat(self.held, "q")
-
-    @functools.cached_property
-    def full_l(self) -> array[Any]:
-        return flat(self.full_gpus, "q")
-
-    @functools.cached_property
-    def floor_l(self) -> array[Any]:
-        return flat(self.fit_floor)
+    edges_l = _flat_copy("edges")
+    held_l = _flat_copy("held", "q")
+    full_l = _flat_copy("full_gpus", "q")
+    floor_l = _flat_copy("fit_floor")
+    prefer_l = _flat_copy("prefer", "q")
+    _rises_l = _flat_copy("_rises", "q")
+    _rise_value_l = _flat_copy("_rise_value", "q")
+    _rise_block_max_l = _flat_copy("_rise_block_max", "q")
 
     @functools.cached_property
     def uncapped_l(self) -> array[Any]:
         return self.floor_l if self.fit_uncapped is self.fit_floor else flat(self.fit_uncapped)
-
-    @functools.cached_property
-    def prefer_l(self) -> array[Any]:
-        return flat(self.prefer, "q")
-
-    @functools.cached_property
-    def _rises_l(self) -> array[Any]:
-        return flat(self._rises, "q")
-
-    @functools.cached_property
-    def _rise_value_l(self) -> array[Any]:
-        return flat(self._rise_value, "q")
-
-    @functools.cached_property
-    def _rise_block_max_l(self) -> array[Any]:
-        return flat(self._rise_block_max, "q")
 
     def step(self, t: float) -> int:
         """The step holding instant ``t`` (clamped to the grid). [-]"""

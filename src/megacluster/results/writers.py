@@ -104,6 +104,11 @@ def expected_provenance(scenario: Scenario, seed: int) -> dict[str, str]:
     }
 
 
+def _key(provenance: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The key events.parquet is written ahead for (``EventLog.prepare``): its provenance. [-]"""
+    return tuple(sorted(provenance.items()))
+
+
 def _events_table(provenance: dict[str, str]) -> Callable[[Any], Any]:
     """A replica's Arrow table of events as events.parquet holds it: units, meanings, provenance. [-]"""
     return lambda table: with_metadata(table, EVENTS_COLUMNS, provenance)
@@ -113,7 +118,7 @@ def prepare_events_file(log: EventLog, scenario: Scenario, seed: int) -> None:
     """Start writing events.parquet from ``log`` (every replica's events are in) while the run is assembled:
     :func:`write_run_files` then moves it into the output folder (``EventLog.prepare``). [-]"""
     provenance = expected_provenance(scenario, seed)
-    log.prepare(_events_table(provenance), tuple(sorted(provenance.items())))
+    log.prepare(_events_table(provenance), _key(provenance))
 
 
 def _write_events(results: Results, path: Path, provenance: dict[str, str]) -> None:
@@ -122,6 +127,6 @@ def _write_events(results: Results, path: Path, provenance: dict[str, str]) -> N
     import pyarrow.parquet as pq
 
     if results.event_log is not None:  # every replica's events, one replica at a time
-        results.event_log.write(path, _events_table(provenance), tuple(sorted(provenance.items())))
+        results.event_log.write(path, _events_table(provenance), _key(provenance))
     else:
         pq.write_table(arrow_table(results.events, EVENTS_COLUMNS, provenance), path)
